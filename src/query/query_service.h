@@ -1,0 +1,44 @@
+// The read side shared by the HTTP API and the CLI: request parameters in, JSON documents out.
+// The CLI in data-dir mode and the server produce byte-identical JSON for the same query, so the
+// CLI renders the same documents whether it reads a data dir or a running server.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "core/status.h"
+#include "model/model.h"
+#include "store/store.h"
+
+namespace tracery::query {
+
+// Query-string parameters; a key may repeat (agent=a&agent=b) and values may be comma-separated.
+using Params = std::multimap<std::string, std::string>;
+
+class QueryService {
+ public:
+  explicit QueryService(store::Store* store) : store_(store) {}
+
+  // GET /api/runs. Errors: kInvalidArgument naming the parameter and value.
+  Result<std::string> ListRuns(const Params& params) const;
+  // GET /api/runs/{id}?offset=&limit=. kNotFound when unknown.
+  Result<std::string> GetRun(const std::string& run_id, const Params& params) const;
+  // GET /api/runs/{id}/steps/{step_id}/content
+  Result<std::string> GetStepContent(const std::string& run_id, const std::string& step_id) const;
+  // GET /api/stats?group_by=...&bucket=...
+  Result<std::string> Stats(const Params& params) const;
+  // GET /api/sessions
+  Result<std::string> Sessions(const Params& params) const;
+  // GET /api/agents
+  Result<std::string> Agents(const Params& params) const;
+
+  // Parses the run-list filter parameters (shared with stats). Exposed for tests.
+  static Result<store::RunFilter> ParseRunFilter(const Params& params);
+  // The JSON object for one run summary (used in lists and the live stream).
+  static std::string RunJson(const model::Run& run);
+
+ private:
+  store::Store* store_;
+};
+
+}  // namespace tracery::query
