@@ -28,6 +28,7 @@ struct StepDigest {
   double cost_usd = 0;
   int attempt = 0;       // explicit attempt number from attributes (0 = none)
   std::string retry_of;  // explicit retry link from attributes ("" = none)
+  int max_attempts = 0;  // explicit retry budget, when instrumentation reports one (0 = unknown)
   std::string handoff_to;
   std::string handoff_from;
   std::optional<Failure> failure;
@@ -52,21 +53,49 @@ struct RunSummary {
   std::vector<RetryLink> retries;
 };
 
-// Summarizes a run from all its steps (any order). Rules:
-// - name/agent/version/environment/session/user/tags/metadata: root span hints first, then the
-//   earliest step (by start time, then step_id) that has a value; name falls back to root span name.
-// - start = min start, end = max end; step/llm/tool/error counts; tokens and cost summed over
-//   LLM steps only (never agent/chain aggregates).
-// - retries: explicit links win; otherwise consecutive siblings (same parent, name and type, the
-//   earlier one failed) form a chain, ordered by start time.
-// - a failure is `recovered` when a later attempt in its chain succeeded.
-// - status: running when no root span has been seen or the root has no end; failed when the root
-//   has an error or an unrecovered failure exists on the root's causal path; partial when failures
-//   exist but all were recovered or did not fail the root; ok otherwise.
-// - the run failure is the unrecovered failure judged the cause: the earliest-ending failed step
-//   that has no failed descendant, with max_retries_exceeded when its chain exhausted retries.
-// - agents: distinct Step::agent values with per-agent counts; messages: handoff steps
-//   (handoff_from/handoff_to), and agent steps nested under a different agent ("invoke").
+// Summarizes a run from all its steps (any order, duplicates of a step_id collapse to one).
+// The result depends only on the set of steps: inputs are sorted by (start_ns, step_id) first.
+// Rules:
+// - root: the earliest step with parent_id "" (a step whose parent is missing is NOT a root: its
+//   parent may still arrive). No root -> status running.
+// - name: root hints.name, else earliest hints.name, else root span name, else earliest step name.
+//   version/environment/session/user/service/metadata: root hint if non-empty, else the earliest
+//   step that has one. tags: sorted union. agent_id: hint agent_id, else the root step's agent,
+//   else the earliest agent-typed step's agent, else service_name.
+// - start = min start; end = max end, but 0 while running.
+// - counts: step/llm/tool; error_count = steps with a failure (recovered ones too); agent_count =
+//   distinct non-empty Step::agent; retry_count = steps whose attempt number is > 1.
+// - tokens, cost and models come from model-call steps only (llm, embedding, rerank), never from
+//   agent/chain/workflow aggregates, so nothing is double counted. models are sorted, distinct.
+// - retries: explicit retry_of links form chains first (connected components, ordered by start).
+//   Remaining steps are grouped by (parent_id, name, type, tool_name); within a group, in start
+//   order, a step continues the chain whose last attempt failed (failure or status error) and ended
+//   at or before the step's start (the latest such chain); explicit attempt == 1 never continues.
+//   Attempts are numbered 1..n unless an explicit attempt value was reported (kept as is).
+// - a failed attempt is `recovered` when a later attempt of its chain ended without failure;
+//   failed attempts followed by another attempt are "superseded" and do not propagate.
+// - status: running (no root / root not ended); failed when the root has status error or an
+//   unrecovered failure; partial when any step failed (recovered, or handled without failing the
+//   root); ok otherwise. An exhausted retry chain fails the run only if its error reached the root.
+// - run failure (failure attribution), only from unrecovered, non-superseded failures: prefer the
+//   steps whose failed ancestors form an unbroken path to a failed root (the error propagated),
+//   take the deepest (no failed child on that path) and, among those, the earliest end (then
+//   start order). Otherwise (e.g. partial runs with handled errors) the earliest-ending failure
+//   with no unrecovered failed descendant. If the root failed with no failure object anywhere on
+//   its path: a run-level failure {orchestration, "error", step_id ""} from the root status.
+//   Recovered-only partial runs have no run failure (see `failures`).
+// - exhausted retries: when the chosen failure is the last attempt of a chain of n >= 2 attempts
+//   that all failed, its message gets " (after n attempts)"; the type is kept, and the code becomes
+//   max_retries_exceeded only when an explicit max_attempts is known and n >= max_attempts
+//   (otherwise the original code is kept: we cannot tell a retry budget from a give-up).
+// - agents: distinct non-empty Step::agent with step/llm/tool/error counts, model-call tokens and
+//   cost, first start; ordered by first start, then name.
+// - messages: steps with handoff_to -> {from: handoff_from, else the step's agent, else nearest
+//   agent ancestor's agent; kind "delegation" when the step name mentions delegate/coworker,
+//   else "handoff"}; agent-typed steps whose nearest agent-typed ancestor has a different
+//   non-empty agent -> {parent agent -> child agent, "invoke"}. Ordered by time, then step_id.
+// - retries list: every step in a chain of length > 1, plus lone steps with an explicit
+//   retry_of or attempt > 1. Hostile parent/retry cycles are broken deterministically.
 RunSummary SummarizeRun(std::string_view run_id, const std::vector<StepDigest>& steps);
 
 }  // namespace tracery::model
