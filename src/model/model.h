@@ -197,7 +197,7 @@ struct Step {
 
 struct Agent {
   std::string run_id;
-  std::string name;  // identity (gen_ai.agent.id > name > agent.name > graph.node.id > span name)
+  std::string name;  // identity (gen_ai.agent.name > agent.name > gen_ai.agent.id > graph.node.id > span name)
   int64_t step_count = 0;
   int64_t llm_count = 0;
   int64_t tool_count = 0;

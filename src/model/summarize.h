@@ -77,13 +77,15 @@ struct RunSummary {
 // - status: running (no root / root not ended); failed when the root has status error or an
 //   unrecovered failure; partial when any step failed (recovered, or handled without failing the
 //   root); ok otherwise. An exhausted retry chain fails the run only if its error reached the root.
-// - run failure (failure attribution), only from unrecovered, non-superseded failures: prefer the
-//   steps whose failed ancestors form an unbroken path to a failed root (the error propagated),
-//   take the deepest (no failed child on that path) and, among those, the earliest end (then
-//   start order). Otherwise (e.g. partial runs with handled errors) the earliest-ending failure
-//   with no unrecovered failed descendant. If the root failed with no failure object anywhere on
-//   its path: a run-level failure {orchestration, "error", step_id ""} from the root status.
-//   Recovered-only partial runs have no run failure (see `failures`).
+// - run failure (failure attribution), only from unrecovered, non-superseded failures. When the
+//   root failed, walk down the propagation path: from each failed step follow the failed child
+//   that was not handled (no sibling started after it ended, i.e. execution did not continue past
+//   it), the earliest-ending one if several; the cause is the deepest step on that walk carrying a
+//   failure object. Otherwise (e.g. partial runs with handled errors, or a walk that found none)
+//   the earliest-ending failure with no unrecovered failed descendant. If the root failed and no
+//   step failure qualifies: a run-level failure {orchestration, "error", step_id ""}.
+//   When every failure was recovered (or superseded by a later attempt), the run failure is the
+//   earliest-ending one, with `recovered` = true when a later attempt succeeded.
 // - exhausted retries: when the chosen failure is the last attempt of a chain of n >= 2 attempts
 //   that all failed, its message gets " (after n attempts)"; the type is kept, and the code becomes
 //   max_retries_exceeded only when an explicit max_attempts is known and n >= max_attempts

@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "core/clock.h"
 #include "core/status.h"
 #include "model/model.h"
 #include "store/store.h"
@@ -17,7 +18,9 @@ using Params = std::multimap<std::string, std::string>;
 
 class QueryService {
  public:
-  explicit QueryService(store::Store* store) : store_(store) {}
+  explicit QueryService(store::Store* store) : store_(store), clock_(&Clock::Real()) {}
+  // `clock` resolves relative times (`since`); it must outlive the service.
+  QueryService(store::Store* store, const Clock* clock) : store_(store), clock_(clock) {}
 
   // GET /api/runs. Errors: kInvalidArgument naming the parameter and value.
   Result<std::string> ListRuns(const Params& params) const;
@@ -32,13 +35,17 @@ class QueryService {
   // GET /api/agents
   Result<std::string> Agents(const Params& params) const;
 
-  // Parses the run-list filter parameters (shared with stats). Exposed for tests.
+  // Parses the run-list filter parameters (shared with stats and agents). Keys that are not filter
+  // keys are ignored here (each endpoint rejects unknown keys itself). `since` is relative to
+  // `now_ns` (the real clock in the one-argument form). Exposed for tests and the CLI.
   static Result<store::RunFilter> ParseRunFilter(const Params& params);
+  static Result<store::RunFilter> ParseRunFilter(const Params& params, int64_t now_ns);
   // The JSON object for one run summary (used in lists and the live stream).
   static std::string RunJson(const model::Run& run);
 
  private:
   store::Store* store_;
+  const Clock* clock_;
 };
 
 }  // namespace tracery::query

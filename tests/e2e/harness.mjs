@@ -29,7 +29,7 @@ export function makeTempDir(prefix = 'tracery-e2e-') {
 }
 
 // Starts `tracery serve`. Options: dataDir (default: fresh temp dir), args (extra CLI args),
-// env (extra environment). Resolves once the server logged its ports; rejects after 30 s or
+// env (extra environment), headers (sent with every server.get, e.g. an API key). Resolves once the server logged its ports; rejects after 30 s or
 // when the process exits first, with the captured stderr in the message.
 export async function startServer(opts = {}) {
   assert.ok(fs.existsSync(TRACERY_BIN),
@@ -95,8 +95,9 @@ export async function startServer(opts = {}) {
       proc.kill('SIGKILL');
       return exited;
     },
-    // Convenience bound helpers.
-    get: (p, init) => getJson(server.baseUrl + p, init),
+    // Convenience bound helpers; opts.headers (e.g. an API key) go on every API read.
+    get: (p, init = {}) => getJson(server.baseUrl + p,
+      { ...init, headers: { ...(opts.headers ?? {}), ...(init.headers ?? {}) } }),
     post: (p, body, headers) => postRaw(server.baseUrl + p, body, headers),
   };
   return server;
@@ -244,10 +245,21 @@ export function goldenPath(name) {
   return path.join(E2E_DIR, 'goldens', `${name}.json`);
 }
 
+// Object keys sorted recursively (array order kept), so golden diffs show only real changes.
+export function sortKeys(v) {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])]));
+  return v;
+}
+
 // Compares `actual` with goldens/<name>.json; UPDATE_GOLDENS=1 rewrites the file instead.
 export function checkGolden(name, actual) {
   const file = goldenPath(name);
-  const text = JSON.stringify(actual, null, 2) + '\n';
+  const text = JSON.stringify(sortKeys(actual), null, 2) + '\n';
+  if (process.env.GOLDENS_ACTUAL_DIR) {  // keep what the server said, for diffing by hand
+    fs.mkdirSync(process.env.GOLDENS_ACTUAL_DIR, { recursive: true });
+    fs.writeFileSync(path.join(process.env.GOLDENS_ACTUAL_DIR, `${name}.json`), text);
+  }
   if (process.env.UPDATE_GOLDENS === '1') {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, text);

@@ -1,0 +1,164 @@
+// The SQLite Store implementation. Internal to src/store: other subsystems use store/store.h.
+// Tests include this header for the test hooks only.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "core/hash.h"
+#include "store/internal/sqlite_util.h"
+#include "store/store.h"
+
+namespace tracery::store::internal {
+
+struct Hash128Hasher {
+  size_t operator()(const Hash128& h) const { return static_cast<size_t>(h.lo ^ (h.hi * 0x9e3779b97f4a7c15ULL)); }
+};
+
+// Approximate LRU set of content hashes known to be stored: two generations; when the young one
+// fills up it becomes the old one and the old one is dropped. O(1), no per-entry list nodes.
+class HashLru {
+ public:
+  explicit HashLru(size_t capacity) : half_(capacity / 2 + 1) {}
+  bool Contains(const Hash128& h);
+  void Insert(const Hash128& h);
+
+ private:
+  size_t half_;
+  std::unordered_set<Hash128, Hash128Hasher> young_;
+  std::unordered_set<Hash128, Hash128Hasher> old_;
+};
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(SqliteOptions options);
+  ~SqliteStore() override;
+
+  // Opens the database, migrates it, opens the reader pool and starts the writer thread.
+  Status Init();
+
+  Result<WriteStats> Write(WriteBatch batch) override;
+  Result<RunPage> ListRuns(const RunFilter& filter, const PageRequest& page) override;
+  Result<RunDetail> GetRun(const std::string& run_id, const StepWindow& window) override;
+  Result<std::vector<model::ContentField>> GetStepContent(const std::string& run_id,
+                                                          const std::string& step_id) override;
+  Result<std::vector<StatsRow>> Stats(const StatsQuery& query) override;
+  Result<SessionPage> ListSessions(const SessionFilter& filter) override;
+  Result<std::vector<AgentSummary>> ListAgents(const RunFilter& filter) override;
+  int AddListener(RunUpdateListener listener) override;
+  void RemoveListener(int id) override;
+  Result<Info> GetInfo() override;
+  void Close() override;
+
+  // Test hooks. A paused writer leaves batches queued (to fill the queue deterministically).
+  void PauseWriterForTesting(bool paused);
+  // Runs with more than `steps` steps are re-summarized at most once per `min_interval`.
+  void SetBigRunPolicyForTesting(int64_t steps, std::chrono::nanoseconds min_interval);
+  // Number of commit groups so far.
+  int64_t GroupsCommittedForTesting();
+  // Makes the next commit fail (as a full disk would): the group must be rolled back entirely.
+  void FailNextCommitForTesting();
+
+ private:
+  struct Pending {
+    WriteBatch batch;
+    size_t bytes = 0;
+    bool done = false;
+    Status status;
+    WriteStats stats;
+  };
+  struct BigRun {
+    std::chrono::steady_clock::time_point last;
+    std::chrono::nanoseconds interval{0};
+  };
+
+  // Writer thread.
+  void WriterLoop();
+  Status PrepareWriterStatements();
+  // Writes the batches (may be empty: then only due deferred summaries run) in one transaction.
+  // `flush_all` re-summarizes every deferred run regardless of its interval (Close()).
+  Status CommitGroup(std::vector<std::shared_ptr<Pending>>& group, bool flush_all,
+                     std::vector<model::Run>* updated);
+  Status WriteStep(const model::Step& step, bool* inserted);
+  Status WriteEvent(const model::Event& event, std::string_view run_id, std::string_view step_id);
+  Status PutContent(const Hash128& hash, std::string_view data);
+  Status SummarizeInTxn(const std::string& run_id, int64_t now_ns, model::Run* run, size_t* steps);
+  void NotifyListeners(const std::vector<model::Run>& runs);
+  std::chrono::steady_clock::time_point NextDeferredDeadline() const;
+
+  // Reader pool.
+  class ReaderLease {
+   public:
+    ReaderLease(SqliteStore* store, Db* db) : store_(store), db_(db) {}
+    ReaderLease(ReaderLease&& o) noexcept : store_(o.store_), db_(o.db_) { o.db_ = nullptr; }
+    ReaderLease(const ReaderLease&) = delete;
+    ReaderLease& operator=(const ReaderLease&) = delete;
+    ReaderLease& operator=(ReaderLease&&) = delete;
+    ~ReaderLease();
+    Db* operator->() const { return db_; }
+    Db* get() const { return db_; }
+
+   private:
+    SqliteStore* store_;
+    Db* db_;
+  };
+  Result<ReaderLease> AcquireReader();
+  void ReleaseReader(Db* db);
+
+  const SqliteOptions options_;
+  std::string db_path_;
+
+  // Write queue, guarded by mu_.
+  std::mutex mu_;
+  std::condition_variable work_cv_;  // writer waits for work
+  std::condition_variable done_cv_;  // Write() callers wait for their group
+  std::deque<std::shared_ptr<Pending>> queue_;
+  size_t queued_bytes_ = 0;  // queued + in-flight
+  size_t waiting_bytes_ = 0;  // queued only
+  bool closing_ = false;
+  bool stop_ = false;
+  bool paused_ = false;
+  int64_t groups_committed_ = 0;
+  std::atomic<bool> fail_next_commit_{false};
+  std::thread writer_;
+  std::mutex close_mu_;
+  bool closed_ = false;
+
+  // Writer-thread state (no lock: only the writer thread touches it after Init()).
+  Db writer_db_;
+  Stmt insert_step_, probe_content_, insert_content_, insert_event_, load_digests_, upsert_run_,
+      delete_agents_, insert_agent_, delete_messages_, insert_message_, delete_failures_,
+      insert_failure_, update_retry_;
+  HashLru content_lru_{1 << 17};
+  std::unordered_set<Hash128, Hash128Hasher> staged_hashes_;  // written in the open transaction
+  std::set<std::string> deferred_;                            // dirty big runs awaiting re-summary
+  std::unordered_map<std::string, BigRun> big_runs_;
+  std::mutex policy_mu_;
+  int64_t big_run_steps_ = 5000;
+  std::chrono::nanoseconds big_run_min_interval_ = std::chrono::milliseconds(250);
+
+  // Listeners.
+  std::mutex listener_mu_;
+  std::map<int, RunUpdateListener> listeners_;
+  int next_listener_id_ = 1;
+
+  // Readers.
+  std::mutex reader_mu_;
+  std::condition_variable reader_cv_;
+  std::vector<std::unique_ptr<Db>> readers_;
+  std::vector<Db*> free_readers_;
+  bool readers_closed_ = false;
+};
+
+}  // namespace tracery::store::internal
