@@ -519,26 +519,6 @@ double PostUntilAcked(httplib::Client& cli, const std::string& body, int spans, 
   return -1;
 }
 
-// Offsets of the trace ids in a serialized batch (Span field 1, 16 bytes), so the overload phase
-// can send fresh runs by rewriting ids in place instead of re-encoding.
-std::vector<size_t> TraceIdOffsets(const std::string& batch) {
-  opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest req;
-  std::set<std::string> ids;
-  if (req.ParseFromString(batch)) {
-    for (const auto& rs : req.resource_spans())
-      for (const auto& ss : rs.scope_spans())
-        for (const auto& s : ss.spans()) ids.insert(s.trace_id());
-  }
-  std::vector<size_t> out;
-  for (size_t i = 0; i + 18 <= batch.size(); ++i) {
-    if (batch[i] == 0x0A && batch[i + 1] == 0x10 && ids.count(batch.substr(i + 2, 16))) {
-      out.push_back(i + 2);
-      i += 17;
-    }
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Phase: raw SQLite insert baseline
 
@@ -908,12 +888,7 @@ void RunOverload(const Flags& flags, const Traffic& traffic, const fs::path& dat
         const size_t i = n % traffic.batches.size();
         const uint32_t cycle = static_cast<uint32_t>(n / traffic.batches.size());
         std::string body = traffic.batches[i];
-        if (cycle > 0) {
-          // Fresh runs each cycle: rewrite the last 4 bytes of every trace id.
-          for (size_t off : offsets[i]) {
-            for (int k = 0; k < 4; ++k) body[off + 12 + k] ^= static_cast<char>((cycle >> (8 * k)) & 0xff);
-          }
-        }
+        RewriteTraceIds(offsets[i], cycle, &body);  // fresh runs on every pass
         PostUntilAcked(*cli, body, traffic.batch_spans[i], out->send, policy);
       }
     });

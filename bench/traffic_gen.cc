@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -660,6 +661,41 @@ bool RowsFromBatch(std::string_view batch, std::vector<SpanRow>* rows) {
     }
   }
   return true;
+}
+
+std::vector<size_t> TraceIdOffsets(const std::string& batch) {
+  ExportTraceServiceRequest req;
+  std::vector<size_t> out;
+  if (!req.ParseFromString(batch)) return out;
+  std::set<std::string, std::less<>> ids;
+  size_t spans = 0;
+  for (const auto& rs : req.resource_spans()) {
+    for (const auto& ss : rs.scope_spans()) {
+      for (const auto& s : ss.spans()) {
+        ids.insert(s.trace_id());
+        ++spans;
+      }
+    }
+  }
+  // Span.trace_id is field 1, length-delimited: tag 0x0A, length 0x10, then the 16 bytes. A match
+  // elsewhere (inside a string value) would need the same 18 bytes, which random ids rule out.
+  const std::string_view b(batch);
+  for (size_t i = 0; i + 18 <= b.size() && out.size() < spans; ++i) {
+    if (b[i] == 0x0A && b[i + 1] == 0x10 && ids.count(b.substr(i + 2, 16))) {
+      out.push_back(i + 2);
+      i += 17;
+    }
+  }
+  return out;
+}
+
+void RewriteTraceIds(const std::vector<size_t>& offsets, uint32_t cycle, std::string* body) {
+  if (cycle == 0) return;
+  for (size_t off : offsets) {
+    for (int k = 0; k < 4; ++k) {
+      (*body)[off + 12 + static_cast<size_t>(k)] ^= static_cast<char>((cycle >> (8 * k)) & 0xff);
+    }
+  }
 }
 
 std::string MakeProbeRequest(std::string_view trace_id, std::string_view span_id,

@@ -72,6 +72,13 @@ bool RowsFromBatch(std::string_view batch, std::vector<SpanRow>* rows);
 // the baseline's content column rather than in its attributes column.
 bool IsContentAttribute(std::string_view key);
 
+// Offsets of every span's trace id in a serialized batch, so that a sender can replay the batch as
+// new runs by rewriting the ids in place instead of re-encoding. Empty when `batch` does not parse.
+std::vector<size_t> TraceIdOffsets(const std::string& batch);
+// XORs `cycle` into the last 4 bytes of each trace id at `offsets`; cycle 0 leaves `body` as is.
+// Distinct cycles give distinct ids, and spans of one run stay together.
+void RewriteTraceIds(const std::vector<size_t>& offsets, uint32_t cycle, std::string* body);
+
 // A single-span run (an `invoke_agent probe` root) with the given 16-byte trace id, for the
 // ingest-to-visible latency probe.
 std::string MakeProbeRequest(std::string_view trace_id, std::string_view span_id,

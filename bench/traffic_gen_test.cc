@@ -214,6 +214,51 @@ TEST(TrafficGenTest, RowsFromBatchRejectsGarbage) {
   EXPECT_TRUE(rows.empty());
 }
 
+TEST(TrafficGenTest, RewriteTraceIdsMakesFreshRunsAndKeepsEverythingElse) {
+  Traffic t = GenerateTraffic(Small());
+  const std::string& batch = t.batches.front();
+  std::vector<size_t> offsets = TraceIdOffsets(batch);
+  ASSERT_EQ(static_cast<int>(offsets.size()), t.batch_spans.front());
+
+  auto spans_of = [](const std::string& b) {
+    ExportTraceServiceRequest req;
+    EXPECT_TRUE(req.ParseFromString(b));
+    std::vector<Span> out;
+    for (const auto& rs : req.resource_spans())
+      for (const auto& ss : rs.scope_spans())
+        for (const auto& s : ss.spans()) out.push_back(s);
+    return out;
+  };
+  std::string same = batch;
+  RewriteTraceIds(offsets, 0, &same);
+  EXPECT_EQ(same, batch);
+
+  std::string c1 = batch, c2 = batch;
+  RewriteTraceIds(offsets, 1, &c1);
+  RewriteTraceIds(offsets, 2, &c2);
+  std::vector<Span> orig = spans_of(batch), s1 = spans_of(c1), s2 = spans_of(c2);
+  ASSERT_EQ(orig.size(), s1.size());
+  ASSERT_EQ(orig.size(), s2.size());
+  std::set<std::string> orig_ids, ids1;
+  std::map<std::string, std::string> mapping;  // original trace id -> rewritten
+  for (size_t i = 0; i < orig.size(); ++i) {
+    EXPECT_NE(orig[i].trace_id(), s1[i].trace_id());
+    EXPECT_NE(s1[i].trace_id(), s2[i].trace_id());
+    EXPECT_EQ(orig[i].span_id(), s1[i].span_id());
+    EXPECT_EQ(orig[i].name(), s1[i].name());
+    EXPECT_EQ(orig[i].attributes_size(), s1[i].attributes_size());
+    auto [it, inserted] = mapping.emplace(orig[i].trace_id(), s1[i].trace_id());
+    EXPECT_EQ(it->second, s1[i].trace_id()) << "spans of one run must stay in one run";
+    orig_ids.insert(orig[i].trace_id());
+    ids1.insert(s1[i].trace_id());
+  }
+  EXPECT_EQ(orig_ids.size(), ids1.size());
+}
+
+TEST(TrafficGenTest, TraceIdOffsetsOfGarbageIsEmpty) {
+  EXPECT_TRUE(TraceIdOffsets(std::string("\x0a\x10garbage", 9)).empty());
+}
+
 TEST(TrafficGenTest, ProbeRequestIsASingleRootSpan) {
   std::string trace(16, '\x11'), span(8, '\x22');
   ExportTraceServiceRequest req;

@@ -175,7 +175,6 @@ int Serve(const CommonFlags& flags, Io& io) {
   server->reset();
   (*store)->Close();
   restore();
-  log::Info("tracery stopped");
   return kExitOk;
 }
 

@@ -269,10 +269,10 @@ class YamlApplier {
 
   Status WalkMap(const YAML::Node& map, const std::string& prefix) {
     for (auto it = map.begin(); it != map.end(); ++it) {
-      const YAML::Node& key_node = it->first;
+      const YAML::Node key_node = it->first;
       if (!key_node.IsScalar()) return Error(key_node, prefix, "keys must be strings");
       std::string path = Join(prefix, key_node.Scalar());
-      const YAML::Node& value = it->second;
+      const YAML::Node value = it->second;
       if (const ScalarKey* k = FindScalar(path)) {
         TRACERY_ASSIGN_OR_RETURN(std::string text, Scalar(value, path));
         Status s = k->set(config_, text);
@@ -301,7 +301,7 @@ class YamlApplier {
     if (!list.IsNull()) {
       if (!list.IsSequence()) return Error(list, path, fmt::format("expected a list, got {}", Kind(list)));
       for (size_t i = 0; i < list.size(); ++i) {
-        const YAML::Node& item = list[i];
+        const YAML::Node item = list[i];
         std::string item_path = fmt::format("{}[{}]", path, i);
         if (!item.IsMap()) return Error(item, item_path, "expected a mapping with key and scopes");
         std::string key;
@@ -315,7 +315,7 @@ class YamlApplier {
             has_key = true;
           } else if (field == "scopes") {
             has_scopes = true;
-            const YAML::Node& s = it->second;
+            const YAML::Node s = it->second;
             if (!s.IsSequence()) return Error(s, item_path + ".scopes", "expected a list of ingest, read");
             for (size_t j = 0; j < s.size(); ++j) {
               TRACERY_ASSIGN_OR_RETURN(std::string scope, Scalar(s[j], fmt::format("{}.scopes[{}]", item_path, j)));
@@ -360,7 +360,7 @@ class YamlApplier {
     if (!list.IsNull()) {
       if (!list.IsSequence()) return Error(list, path, fmt::format("expected a list, got {}", Kind(list)));
       for (size_t i = 0; i < list.size(); ++i) {
-        const YAML::Node& item = list[i];
+        const YAML::Node item = list[i];
         std::string item_path = fmt::format("{}[{}]", path, i);
         if (!item.IsMap()) return Error(item, item_path, "expected a mapping with model and prices");
         ingest::ModelPrice price;

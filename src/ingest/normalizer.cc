@@ -177,6 +177,11 @@ std::string AgentIdentity(const AttrIndex& a, StepType type, std::string_view sp
 std::string ToolName(const AttrIndex& a, StepType type, std::string_view span_name) {
   auto s = a.FirstStr({"gen_ai.tool.name", "tool.name", "ai.toolCall.name"});
   if (!s.empty()) return Clean(s);
+  // Traceloop tool spans are named "<entity>.tool"; the entity name is the tool's own name.
+  if (internal::EqualsIgnoreCase(a.Str("traceloop.span.kind"), "tool")) {
+    s = a.Str("traceloop.entity.name");
+    if (!s.empty()) return Clean(s);
+  }
   if (type == StepType::kTool) {
     if (internal::StartsWith(span_name, "execute_tool ")) span_name.remove_prefix(13);
     if (internal::StartsWith(span_name, "running tool: ")) span_name.remove_prefix(14);
@@ -737,9 +742,9 @@ model::RunHints BuildHints(const AttrIndex& a, const AttrIndex& res, const model
     h.agent_id = Clean(explicit_agent);
   } else if (step.type == StepType::kAgent && !step.agent.empty()) {
     h.agent_id = step.agent;
-  } else {
-    h.agent_id = h.service_name;
   }
+  // No service.name fallback here: it would win over the first agent step in the summarizer,
+  // which falls back to service_name itself when the run has no agent at all.
   h.agent_version = Clean(a.FirstStr({"tracery.agent.version", "gen_ai.agent.version", "langfuse.release",
                                       "langfuse.version"}));
   if (h.agent_version.empty()) h.agent_version = Clean(res.FirstStr({"tracery.agent.version", "service.version"}));

@@ -121,6 +121,7 @@ class Summarizer {
     out.run.run_id = std::string(run_id_);
     if (n == 0) return out;
     BuildTree();
+    InheritAgents(out);
     BuildChains();
     ClassifyFailures();
     FillRunFields(out.run);
@@ -185,6 +186,23 @@ class Summarizer {
       par_[i] = kNone;
       bfs(i);
     }
+  }
+
+  // Effective agent: the step's own, else its nearest ancestor's (spans below an agent span
+  // rarely repeat the agent's identity, but they are that agent's work).
+  void InheritAgents(RunSummary& out) {
+    const int n = static_cast<int>(steps_.size());
+    agent_.assign(n, std::string_view());
+    for (int i : topo_) {
+      if (!S(i).agent.empty()) {
+        agent_[i] = S(i).agent;
+      } else if (par_[i] != kNone) {
+        agent_[i] = agent_[par_[i]];
+        if (!agent_[i].empty()) out.inherited_agents.push_back({S(i).step_id, std::string(agent_[i])});
+      }
+    }
+    std::sort(out.inherited_agents.begin(), out.inherited_agents.end(),
+              [](const StepAgentLink& a, const StepAgentLink& b) { return a.step_id < b.step_id; });
   }
 
   void BuildChains() {
@@ -503,13 +521,14 @@ class Summarizer {
 
   void FillAgents(RunSummary& out) const {
     std::map<std::string_view, Agent> agents;
-    for (const auto* s : steps_) {
-      if (s->agent.empty()) continue;
-      auto [it, inserted] = agents.try_emplace(s->agent);
+    for (size_t i = 0; i < steps_.size(); ++i) {
+      const auto* s = steps_[i];
+      if (agent_[i].empty()) continue;
+      auto [it, inserted] = agents.try_emplace(agent_[i]);
       Agent& a = it->second;
       if (inserted) {
         a.run_id = std::string(run_id_);
-        a.name = s->agent;
+        a.name = std::string(agent_[i]);
         a.first_start_ns = s->start_ns;
       }
       ++a.step_count;
@@ -541,7 +560,7 @@ class Summarizer {
         Message m;
         m.run_id = std::string(run_id_);
         m.from_agent = s.handoff_from;
-        if (m.from_agent.empty()) m.from_agent = s.agent;
+        if (m.from_agent.empty()) m.from_agent = std::string(agent_[i]);
         if (m.from_agent.empty() && agent_above[i] != kNone) m.from_agent = S(agent_above[i]).agent;
         m.to_agent = s.handoff_to;
         m.kind = LooksLikeDelegation(s.name) ? "delegation" : "handoff";
@@ -551,7 +570,15 @@ class Summarizer {
       }
       if (s.type == StepType::kAgent && !s.agent.empty() && agent_above[i] != kNone) {
         const auto& parent_agent = S(agent_above[i]).agent;
-        if (!parent_agent.empty() && parent_agent != s.agent) {
+        // A handoff/delegation step between the two agents already records this edge.
+        bool via_handoff = false;
+        for (int p = par_[i]; p != kNone && p != agent_above[i]; p = par_[p]) {
+          if (S(p).handoff_to == s.agent) {
+            via_handoff = true;
+            break;
+          }
+        }
+        if (!parent_agent.empty() && parent_agent != s.agent && !via_handoff) {
           Message m;
           m.run_id = std::string(run_id_);
           m.from_agent = parent_agent;
@@ -575,6 +602,7 @@ class Summarizer {
   std::vector<int> par_;
   std::vector<std::vector<int>> children_;
   std::vector<int> topo_;
+  std::vector<std::string_view> agent_;  // effective agent per step
   std::vector<std::vector<int>> chains_;
   std::vector<int> chain_of_;
   std::vector<int> attempt_;

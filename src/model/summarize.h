@@ -43,6 +43,12 @@ struct RetryLink {
   std::string retry_of;  // previous attempt's step_id ("" for the first attempt)
 };
 
+// A step without an agent of its own belongs to the agent of its nearest ancestor that has one.
+struct StepAgentLink {
+  std::string step_id;
+  std::string agent;
+};
+
 struct RunSummary {
   Run run;  // every field except updated_ns
   std::vector<Agent> agents;
@@ -51,6 +57,8 @@ struct RunSummary {
   // One entry per step that is part of a retry chain (attempt >= 1 with a chain length > 1),
   // whether the link was explicit or inferred.
   std::vector<RetryLink> retries;
+  // One entry per step whose own agent is empty but which inherits one from an ancestor.
+  std::vector<StepAgentLink> inherited_agents;
 };
 
 // Summarizes a run from all its steps (any order, duplicates of a step_id collapse to one).

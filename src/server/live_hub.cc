@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/log.h"
 #include "query/query_service.h"
 
 namespace tracery::server {
@@ -116,8 +117,13 @@ void LiveHub::Publish(const model::Run& run) {
     }
   }
   if (targets.empty()) return;
-  const std::string json = query::QueryService::RunJson(run);
-  for (auto& s : targets) s->Push(json);
+  // This runs on the store's writer thread: nothing may escape into it.
+  try {
+    const std::string json = query::QueryService::RunJson(run);
+    for (auto& s : targets) s->Push(json);
+  } catch (const std::exception& e) {
+    log::Error("live stream: could not render run {}: {}", run.run_id, e.what());
+  }
 }
 
 }  // namespace tracery::server

@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -137,7 +138,15 @@ class ServerImpl final : public Server {
       hub_->Shutdown();
       return UnavailableError("cannot listen for http on " + http_addr + " (address in use or not local?)");
     }
-    http_thread_ = std::thread([this] { http_.listen_after_bind(); });
+    http_thread_ = std::thread([this] {
+      http_.listen_after_bind();
+      http_exited_.store(true, std::memory_order_release);
+    });
+    // httplib's stop() is a no-op until the accept loop runs; wait for it so an early Stop()
+    // cannot leave the loop blocked in accept() forever.
+    while (!http_.is_running() && !http_exited_.load(std::memory_order_acquire)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
 
     if (!grpc_host_.empty()) {
       int workers = tuning_.grpc_workers > 0 ? tuning_.grpc_workers
@@ -485,6 +494,12 @@ class ServerImpl final : public Server {
     http_.set_payload_max_length(options_.max_request_bytes);
     http_.set_keep_alive_timeout(5);
     http_.set_tcp_nodelay(true);
+    // httplib's default adds SO_REUSEPORT, which would let a second server bind the same port
+    // and silently take half the traffic. Keep only SO_REUSEADDR (fast restarts).
+    http_.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    });
     if (!options_.ui_dir.empty()) http_.set_mount_point("/", options_.ui_dir);
 
     http_.set_pre_routing_handler([this](const Request& req, Response& res) {
@@ -566,6 +581,7 @@ class ServerImpl final : public Server {
   std::unique_ptr<GrpcIngestServer> grpc_;
   std::shared_ptr<LiveHub> hub_;
   int http_port_ = 0;
+  std::atomic<bool> http_exited_{false};
   std::atomic<bool> stopping_{false};
 
   std::mutex lifecycle_mu_;

@@ -41,25 +41,26 @@ function cell(text, cls) {
   return td;
 }
 function render() {
-  const list = [...runs.values()].sort((a, b) => (b.start_ns || 0) - (a.start_ns || 0)).slice(0, 50);
+  const key = r => String(r.start_unix_nano || "").padStart(20, "0");
+  const list = [...runs.values()].sort((a, b) => key(b).localeCompare(key(a))).slice(0, 50);
   rows.replaceChildren(...list.map(r => {
     const tr = document.createElement("tr");
-    const id = r.run_id || r.id || "";
+    const id = r.run_id || "";
     const link = document.createElement("td");
     link.className = "mono";
     const a = document.createElement("a");
     a.href = "/api/runs/" + encodeURIComponent(id);
     a.textContent = id.slice(0, 16);
     link.appendChild(a);
-    const start = r.start_ns ? new Date(Number(r.start_ns) / 1e6).toLocaleString() : (r.start_time || "");
-    tr.append(link, cell(r.name), cell(r.agent_id || r.agent), cell(r.status, r.status),
+    const start = r.start_time ? new Date(r.start_time).toLocaleString() : "";
+    tr.append(link, cell(r.name), cell(r.agent_id), cell(r.status, r.status),
               cell(r.step_count), cell(start));
     return tr;
   }));
 }
-function add(r) { const id = r.run_id || r.id; if (id) runs.set(id, r); }
+function add(r) { if (r && r.run_id) runs.set(r.run_id, r); }
 fetch("/api/runs?limit=50").then(res => res.json()).then(doc => {
-  const list = Array.isArray(doc) ? doc : (doc.runs || doc.items || doc.data || []);
+  const list = (doc && doc.runs) || [];
   list.forEach(add);
   render();
   state.textContent = "live";

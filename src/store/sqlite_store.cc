@@ -62,7 +62,20 @@ void HashLru::Insert(const Hash128& h) {
 
 SqliteStore::SqliteStore(SqliteOptions options) : options_(std::move(options)) {}
 
-SqliteStore::~SqliteStore() { Close(); }
+SqliteStore::~SqliteStore() {
+  Close();
+  ZSTD_freeCCtx(zctx_);
+}
+
+bool SqliteStore::Compress(std::string_view in, std::string* out, size_t max_out) {
+  if (zctx_ == nullptr) zctx_ = ZSTD_createCCtx();
+  if (zctx_ == nullptr) return false;
+  out->resize(ZSTD_compressBound(in.size()));
+  size_t n = ZSTD_compressCCtx(zctx_, out->data(), out->size(), in.data(), in.size(), 1);
+  if (ZSTD_isError(n) || n >= max_out) return false;
+  out->resize(n);
+  return true;
+}
 
 Status SqliteStore::Init() {
   std::error_code ec;
@@ -108,7 +121,6 @@ Status SqliteStore::PrepareWriterStatements() {
   for (int i = 0; i < StepColumnCount(); ++i) step_params += i == 0 ? "?" : ",?";
   TRACERY_ASSIGN_OR_RETURN(insert_step_, writer_db_.Prepare(fmt::format(
                                              "INSERT OR IGNORE INTO steps ({}) VALUES ({})", StepColumns(), step_params)));
-  TRACERY_ASSIGN_OR_RETURN(probe_content_, writer_db_.Prepare("SELECT 1 FROM content WHERE hash = ?"));
   TRACERY_ASSIGN_OR_RETURN(insert_content_, writer_db_.Prepare(
                                                 "INSERT OR IGNORE INTO content (hash, raw_size, codec, data) VALUES (?,?,?,?)"));
   TRACERY_ASSIGN_OR_RETURN(insert_event_, writer_db_.Prepare(
@@ -116,10 +128,10 @@ Status SqliteStore::PrepareWriterStatements() {
                                               "attributes_json, body_json) VALUES (?,?,?,?,?,?,?)"));
   TRACERY_ASSIGN_OR_RETURN(
       load_digests_,
-      writer_db_.Prepare("SELECT step_id, parent_id, name, type, agent, start_ns, end_ns, status, model, tool_name, "
+      writer_db_.Prepare("SELECT step_id, parent_id, name, type, COALESCE(agent_explicit, agent), start_ns, end_ns, status, model, tool_name, "
                          "tok_input, tok_output, tok_total, tok_cache_read, tok_cache_write, tok_reasoning, "
                          "tok_present, cost_usd, attempt_explicit, retry_of_explicit, handoff_to, handoff_from, "
-                         "f_type, f_code, f_message, f_source, f_time_ns, f_error_type, hints_json, attempt, retry_of "
+                         "f_type, f_code, f_message, f_source, f_time_ns, f_error_type, hints_json, attempt, retry_of, agent "
                          "FROM steps WHERE run_id = ?"));
   std::string run_params, run_updates;
   {
@@ -156,6 +168,11 @@ Status SqliteStore::PrepareWriterStatements() {
   TRACERY_ASSIGN_OR_RETURN(insert_failure_, writer_db_.Prepare(
                                                 "INSERT INTO run_failures (run_id, seq, type, code, message, step_id, "
                                                 "source, time_ns, error_type, recovered) VALUES (?,?,?,?,?,?,?,?,?,?)"));
+  // `agent` holds the effective agent (own or inherited); the step's own value moves to
+  // agent_explicit the first time an inherited one is written, so re-summaries start from it.
+  TRACERY_ASSIGN_OR_RETURN(update_agent_,
+                           writer_db_.Prepare("UPDATE steps SET agent_explicit = COALESCE(agent_explicit, agent), "
+                                              "agent = ? WHERE run_id = ? AND step_id = ?"));
   TRACERY_ASSIGN_OR_RETURN(update_retry_, writer_db_.Prepare(
                                               "UPDATE steps SET attempt = ?, retry_of = ? WHERE run_id = ? AND step_id = ?"));
   return OkStatus();
@@ -397,12 +414,9 @@ Status SqliteStore::WriteStep(const model::Step& step, bool* inserted) {
   std::string compressed;
   const std::string_view attrs = step.attributes_json.empty() ? std::string_view("{}") : step.attributes_json;
   extras.attributes = attrs;
-  if (attrs.size() > kCompressAttributesAbove) {
-    compressed = ZstdCompress(attrs, 1);
-    if (!compressed.empty() && compressed.size() < attrs.size()) {
-      extras.attributes = compressed;
-      extras.attributes_compressed = true;
-    }
+  if (attrs.size() > kCompressAttributesAbove && Compress(attrs, &compressed, attrs.size())) {
+    extras.attributes = compressed;
+    extras.attributes_compressed = true;
   }
   std::string hints = HintsToJson(step.hints);
   extras.hints_json = hints;
@@ -441,29 +455,22 @@ Status SqliteStore::WriteEvent(const model::Event& e, std::string_view run_id, s
 
 Status SqliteStore::PutContent(const Hash128& hash, std::string_view data) {
   if (staged_hashes_.count(hash) != 0 || content_lru_.Contains(hash)) return OkStatus();
+  // No existence probe: an LRU miss is almost always a new blob, and INSERT OR IGNORE settles the
+  // rare case of an old one (at the price of compressing it once more).
   const std::string key = hash.ToBytes();
-  probe_content_.BindBlobStatic(1, key);
-  auto row = probe_content_.Step();
-  probe_content_.Reset();
-  if (!row.ok()) return row.status();
-  if (!*row) {
-    std::string compressed;
-    int codec = kContentCodecRaw;
-    std::string_view stored = data;
-    if (data.size() >= kMinCompressBytes) {
-      compressed = ZstdCompress(data, 1);
-      // Keep the raw bytes unless compression saves at least 1/8.
-      if (!compressed.empty() && compressed.size() < data.size() - data.size() / 8) {
-        codec = kContentCodecZstd;
-        stored = compressed;
-      }
-    }
-    insert_content_.BindBlobStatic(1, key);
-    insert_content_.BindInt(2, static_cast<int64_t>(data.size()));
-    insert_content_.BindInt(3, codec);
-    insert_content_.BindBlobStatic(4, stored);
-    TRACERY_RETURN_IF_ERROR(insert_content_.Run());
+  std::string compressed;
+  int codec = kContentCodecRaw;
+  std::string_view stored = data;
+  // Keep the raw bytes unless compression saves at least 1/8.
+  if (data.size() >= kMinCompressBytes && Compress(data, &compressed, data.size() - data.size() / 8)) {
+    codec = kContentCodecZstd;
+    stored = compressed;
   }
+  insert_content_.BindBlobStatic(1, key);
+  insert_content_.BindInt(2, static_cast<int64_t>(data.size()));
+  insert_content_.BindInt(3, codec);
+  insert_content_.BindBlobStatic(4, stored);
+  TRACERY_RETURN_IF_ERROR(insert_content_.Run());
   staged_hashes_.insert(hash);
   return OkStatus();
 }
@@ -474,6 +481,7 @@ Status SqliteStore::SummarizeInTxn(const std::string& run_id, int64_t now_ns, mo
     std::string retry_of;
     int explicit_attempt;
     std::string explicit_retry_of;
+    std::string agent;  // effective agent currently stored
   };
   std::vector<model::StepDigest> digests;
   std::vector<Current> current;
@@ -515,7 +523,7 @@ Status SqliteStore::SummarizeInTxn(const std::string& run_id, int64_t now_ns, mo
       Status hs = HintsFromJson(q.Text(28), &d.hints);
       if (!hs.ok()) log::Warn("store: run {} step {}: {}", run_id, d.step_id, hs.message());
     }
-    current.push_back(Current{static_cast<int>(q.Int(29)), q.Str(30), d.attempt, d.retry_of});
+    current.push_back(Current{static_cast<int>(q.Int(29)), q.Str(30), d.attempt, d.retry_of, q.Str(31)});
     digests.push_back(std::move(d));
   }
   load_digests_.Reset();
@@ -594,6 +602,19 @@ Status SqliteStore::SummarizeInTxn(const std::string& run_id, int64_t now_ns, mo
     BindId(update_retry_, 4, digests[i].step_id);
     TRACERY_RETURN_IF_ERROR(update_retry_.Run());
   }
+  // Persist inherited agents, touching only rows whose effective agent changed.
+  std::unordered_map<std::string_view, std::string_view> inherited;
+  for (const model::StepAgentLink& l : summary.inherited_agents) inherited.emplace(l.step_id, l.agent);
+  for (size_t i = 0; i < digests.size(); ++i) {
+    std::string_view want = digests[i].agent;
+    auto it = inherited.find(digests[i].step_id);
+    if (it != inherited.end()) want = it->second;
+    if (want == current[i].agent) continue;
+    update_agent_.BindText(1, want);
+    BindId(update_agent_, 2, run_id);
+    BindId(update_agent_, 3, digests[i].step_id);
+    TRACERY_RETURN_IF_ERROR(update_agent_.Run());
+  }
   *run = std::move(summary.run);
   return OkStatus();
 }
@@ -659,7 +680,6 @@ void SqliteStore::Close() {
   }
   if (writer_db_.get() != nullptr && writer_started) {
     insert_step_ = Stmt();
-    probe_content_ = Stmt();
     insert_content_ = Stmt();
     insert_event_ = Stmt();
     load_digests_ = Stmt();

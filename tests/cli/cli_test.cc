@@ -402,6 +402,28 @@ TEST(CliIngestTest, BadFilesAreNamedAndOthersStillLoad) {
   EXPECT_EQ(RunIds(runs.out), (std::set<std::string>{kTraceJson, kTraceJsonl1}));
 }
 
+TEST(CliIngestTest, JsonLinesWithLogsAndTraces) {
+  testing::TempDir dir;
+  json record = {{"timeUnixNano", "1767225600500000000"},
+                 {"traceId", kTraceJson},
+                 {"spanId", "1000000000000002"},
+                 {"eventName", "app.note"},
+                 {"severityNumber", 9},
+                 {"body", {{"stringValue", "hello"}}}};
+  json logs = {{"resourceLogs",
+                json::array({{{"resource", json::object()},
+                              {"scopeLogs", json::array({{{"scope", {{"name", "test"}}},
+                                                          {"logRecords", json::array({record})}}})}}})}};
+  std::string file =
+      WriteFile(dir.path(), "mixed.jsonl", TraceJson(kTraceJson, AgentRun()) + "\n" + logs.dump() + "\n");
+  auto r = RunCli({"ingest", "--data-dir", dir.path() + "/data", "--json", file});
+  ASSERT_EQ(r.code, 0) << r.err;
+  json s = json::parse(r.out);
+  EXPECT_EQ(s["spans_accepted"], 3);
+  EXPECT_EQ(s["log_records_accepted"], 1);
+  EXPECT_EQ(s["runs_touched"], 1);
+}
+
 TEST(CliIngestTest, RejectedSpansAreCounted) {
   testing::TempDir dir;
   auto spans = AgentRun();

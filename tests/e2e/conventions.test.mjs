@@ -57,7 +57,8 @@ export function project(d) {
       tokens: MODEL_CALLS.has(s.type) ? `${s.tokens?.input ?? 0}/${s.tokens?.output ?? 0}` : null,
       tool: s.tool_name,
       attempt: s.attempt, retry_of: ref(s.retry_of),
-      handoff: s.handoff_to ? `${s.handoff_from || '?'} -> ${s.handoff_to}` : null,
+      // Who hands off: the explicit handoff_from, else the agent performing the step.
+      handoff: s.handoff_to ? `${s.handoff_from || s.agent || '?'} -> ${s.handoff_to}` : null,
       failure: s.failure ? `${s.failure.type}/${s.failure.code}` : null,
       events: (s.events ?? []).map((e) => e.name),
     })),

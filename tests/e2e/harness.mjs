@@ -89,6 +89,7 @@ export async function startServer(opts = {}) {
         STOP_GRACE_MS);
       const r = await exited;
       clearTimeout(t);
+      assertNoSanitizerReport(stderr);
       return r;
     },
     async kill9() {
@@ -101,6 +102,13 @@ export async function startServer(opts = {}) {
     post: (p, body, headers) => postRaw(server.baseUrl + p, body, headers),
   };
   return server;
+}
+
+// A sanitizer build (ASan/UBSan/LSan) reports on stderr; any report fails the test file.
+const SANITIZER_RE = /(ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error: |SUMMARY: UndefinedBehaviorSanitizer)/;
+export function assertNoSanitizerReport(stderr) {
+  const m = SANITIZER_RE.exec(stderr);
+  if (m) throw new Error(`sanitizer report from tracery:\n${stderr.slice(Math.max(0, m.index - 200), m.index + 4000)}`);
 }
 
 // GET and parse JSON. Returns {status, headers, body (parsed JSON or null), text}. Asserts the

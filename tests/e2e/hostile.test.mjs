@@ -67,10 +67,30 @@ test('hostile inputs are rejected cleanly while a good client keeps ingesting', 
         assert.equal(r.status, 400, `truncated at ${cut}/${body.length}`);
       }
     });
-    await t.test('protobuf with bad ids (logs sent to /v1/traces shape) -> 400', async () => {
+    await t.test('bad ids (short, all-zero) -> 400 or partial success rejecting them, never stored', async () => {
       const t0 = nowNs();
-      const bad = pb.request([pb.span({ traceId: 'abcd', spanId: '00', name: 'x', startNs: t0, endNs: t0 })]);
-      assert.equal((await server.post('/v1/traces', bad, PB)).status, 400);
+      const bad = pb.request([pb.span({ traceId: 'abcd', spanId: '00', name: 'short-ids', startNs: t0, endNs: t0 })]);
+      const r = await server.post('/v1/traces', bad, PB);
+      if (r.status === 200) {
+        // ExportTraceServiceResponse{partial_success(1){rejected_spans(1)=1, error_message(2)}}
+        assert.equal(r.body[0], 0x0a, 'partial_success missing from the response');
+        assert.ok(r.body.includes(Buffer.from([0x08, 0x01])), `rejected_spans != 1: ${r.body.toString('hex')}`);
+        assert.match(r.body.toString('latin1'), /trace_id/);
+      } else {
+        assert.equal(r.status, 400);
+      }
+      const zero = jsonSpan({ traceId: '0'.repeat(32), spanId: 'abc', name: 'zero-ids', t0Ms: Date.now() });
+      const rj = await postOtlpJson(server, traceRequest([zero]));
+      if (rj.status === 200) {
+        const body = JSON.parse(rj.text);
+        assert.equal(String(body.partialSuccess?.rejectedSpans), '1', rj.text);
+        assert.equal(typeof body.partialSuccess.errorMessage, 'string');
+      } else {
+        assert.equal(rj.status, 400);
+      }
+      const runs = await server.get('/api/runs?q=short-ids');
+      assert.equal(runs.status, 200);
+      assert.ok(!JSON.stringify(runs.body).includes('zero-ids') && !JSON.stringify(runs.body).includes('short-ids'));
     });
     await t.test('malformed JSON -> 400 with a JSON error', async () => {
       for (const body of ['{"resourceSpans": [', 'not json', '{"resourceSpans": {"oops": 1}}', '[]']) {

@@ -8,6 +8,7 @@ import {
   setSession, setUser, setMetadata, setTags,
   getLLMAttributes, getRetrieverAttributes, getToolAttributes,
 } from '@arizeai/openinference-core';
+import { SemanticConventions } from '@arizeai/openinference-semantic-conventions';
 import { startServer, getRunDetail, listRuns, getContent, contentValue, sleep } from './harness.mjs';
 import { registerGlobalProvider } from './oi-common.mjs';
 
@@ -61,7 +62,7 @@ function buildAgent({ failTool }) {
     await llm(q);
     await lookup('Oslo');
     return { traceId: span.spanContext().traceId, rootId: span.spanContext().spanId };
-  }, { name: 'research-agent', attributes: { 'agent.name': 'research-agent' } });
+  }, { name: 'research-agent', attributes: { [SemanticConventions.AGENT_NAME]: 'research-agent' } });
 }
 
 function withContextAttrs(fn) {
@@ -127,7 +128,7 @@ test('a tool error propagating through the agent fails the run and blames the to
     return traceAgent(async () => {
       traceId = trace.getActiveSpan().spanContext().traceId;
       return agent('x');
-    }, { name: 'outer', attributes: { 'agent.name': 'supervisor' } })();
+    }, { name: 'outer', attributes: { [SemanticConventions.AGENT_NAME]: 'supervisor' } })();
   }), /timed out/);
   await otel.provider.forceFlush();
   otel.exporter.assertAllSucceeded(11);

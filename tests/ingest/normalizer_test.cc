@@ -713,6 +713,26 @@ TEST(TraceloopTest, SpanKindsMapToStepTypes) {
   }
 }
 
+TEST(TraceloopTest, ToolNameComesFromTheEntityName) {
+  TraceBatch b;
+  SpanBuilder(&b)
+      .Name("create_ticket.tool")
+      .Attr("traceloop.span.kind", "tool")
+      .Attr("traceloop.entity.name", "create_ticket")
+      .Done();
+  auto s = One(b);
+  EXPECT_EQ(s.type, StepType::kTool);
+  EXPECT_EQ(s.tool_name, "create_ticket");
+}
+
+TEST(HintsTest, ServiceNameIsNotTheAgentHint) {
+  TraceBatch b;
+  SpanBuilder(&b).Name("workflow").Resource("service.name", "svc").Attr("traceloop.span.kind", "workflow").Done();
+  auto s = One(b);
+  EXPECT_EQ(s.hints.service_name, "svc");
+  EXPECT_EQ(s.hints.agent_id, "");
+}
+
 TEST(TraceloopTest, AssociationPropertiesEntityIoAndWorkflow) {
   TraceBatch b;
   SpanBuilder(&b)
@@ -1439,7 +1459,7 @@ TEST(HintsTest, ServiceNameVersionAndAgentFallback) {
   auto h = One(b).hints;
   EXPECT_EQ(h.service_name, "checkout-bot");
   EXPECT_EQ(h.agent_version, "1.4.2");
-  EXPECT_EQ(h.agent_id, "checkout-bot");
+  EXPECT_EQ(h.agent_id, "");  // the summarizer falls back to service_name when no agent exists
 }
 
 TEST(HintsTest, ExplicitAgentIdAndVersionWin) {

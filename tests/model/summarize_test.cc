@@ -192,9 +192,9 @@ TEST(SummarizeTest, NoDoubleCountingOfAggregates) {
   EXPECT_EQ(s.run.models, (std::vector<std::string>{"m1", "m2"}));
   ASSERT_EQ(s.agents.size(), 1u);
   EXPECT_EQ(s.agents[0].name, "writer");
-  EXPECT_EQ(s.agents[0].step_count, 3);
+  EXPECT_EQ(s.agents[0].step_count, 4);  // the embedding step inherits "writer" from its parent
   EXPECT_EQ(s.agents[0].llm_count, 2);
-  EXPECT_EQ(s.agents[0].tokens.total, 42);
+  EXPECT_EQ(s.agents[0].tokens.total, 47);  // model calls only: 12 + 30 + 5, never the aggregate 42
   EXPECT_DOUBLE_EQ(s.agents[0].cost_usd, 3);
   EXPECT_EQ(s.agents[0].first_start_ns, 1 * kMs);
   EXPECT_EQ(s.agents[0].run_id, "r");
@@ -493,7 +493,7 @@ TEST(SummarizeTest, MultiAgentHandoffsAndInvokes) {
   EXPECT_EQ(s.agents[0].name, "supervisor");
   EXPECT_EQ(s.agents[1].name, "researcher");
   EXPECT_EQ(s.agents[2].name, "writer");
-  EXPECT_EQ(s.agents[2].step_count, 2);
+  EXPECT_EQ(s.agents[2].step_count, 4);  // w, s, and the inherited delegation and handoff steps
   EXPECT_EQ(s.run.agent_id, "supervisor");
 }
 
@@ -660,6 +660,55 @@ TEST(SummarizeTest, ManyParallelFailuresStayFast) {
   RunSummary s = SummarizeRun("r", steps);
   EXPECT_EQ(s.run.step_count, 20001);
   EXPECT_EQ(s.run.retry_count, 0);
+}
+
+}  // namespace
+}  // namespace tracery::model
+
+namespace tracery::model {
+namespace {
+
+TEST(SummarizeAgentsTest, StepsInheritTheNearestAncestorsAgent) {
+  auto root = MakeStep("r", "", "workflow", StepType::kChain, 0, 100);
+  auto planner = MakeStep("p", "r", "invoke_agent planner", StepType::kAgent, 1, 90);
+  planner.agent = "planner";
+  auto llm = MakeStep("l", "p", "chat", StepType::kLlm, 2, 10);
+  llm.tokens = {.input = 7, .output = 3, .total = 10, .present = true};
+  auto tool = MakeStep("t", "p", "search", StepType::kTool, 11, 20);
+  auto nested = MakeStep("n", "t", "http", StepType::kOther, 12, 19);
+  auto own = MakeStep("o", "p", "chat", StepType::kLlm, 21, 30);
+  own.agent = "critic";  // an explicit agent on a child wins over the inherited one
+  RunSummary s = SummarizeRun("run", {root, planner, llm, tool, nested, own});
+  std::vector<std::pair<std::string, std::string>> links;
+  for (const auto& l : s.inherited_agents) links.emplace_back(l.step_id, l.agent);
+  EXPECT_EQ(links, (std::vector<std::pair<std::string, std::string>>{
+                       {"l", "planner"}, {"n", "planner"}, {"t", "planner"}}));
+  ASSERT_EQ(s.agents.size(), 2u);
+  EXPECT_EQ(s.agents[0].name, "planner");
+  EXPECT_EQ(s.agents[0].step_count, 4);  // the agent step, the LLM call, the tool and its child
+  EXPECT_EQ(s.agents[0].llm_count, 1);
+  EXPECT_EQ(s.agents[0].tool_count, 1);
+  EXPECT_EQ(s.agents[0].tokens.input, 7);
+  EXPECT_EQ(s.agents[1].name, "critic");
+  EXPECT_EQ(s.run.agent_id, "planner");  // the root is not an agent: first agent step
+}
+
+TEST(SummarizeAgentsTest, DelegationIsNotAlsoReportedAsInvoke) {
+  auto manager = MakeStep("m", "", "Manager", StepType::kAgent, 0, 100);
+  manager.agent = "Manager";
+  auto delegate = MakeStep("d", "m", "Delegate work to coworker", StepType::kHandoff, 10, 80);
+  delegate.handoff_to = "Researcher";
+  auto researcher = MakeStep("x", "d", "Researcher", StepType::kAgent, 11, 79);
+  researcher.agent = "Researcher";
+  auto writer = MakeStep("w", "m", "Writer", StepType::kAgent, 81, 99);  // nested without a handoff
+  writer.agent = "Writer";
+  RunSummary s = SummarizeRun("run", {manager, delegate, researcher, writer});
+  ASSERT_EQ(s.messages.size(), 2u);
+  EXPECT_EQ(s.messages[0].from_agent, "Manager");
+  EXPECT_EQ(s.messages[0].to_agent, "Researcher");
+  EXPECT_EQ(s.messages[0].kind, "delegation");
+  EXPECT_EQ(s.messages[1].to_agent, "Writer");
+  EXPECT_EQ(s.messages[1].kind, "invoke");
 }
 
 }  // namespace

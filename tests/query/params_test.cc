@@ -1,5 +1,7 @@
 #include "query/params.h"
 
+#include <random>
+
 #include "query/query_service.h"
 #include "testing/testing.h"
 
@@ -147,6 +149,26 @@ TEST(RunFilterTest, InconsistentCombinations) {
   EXPECT_STATUS(Parse({{"min_cost", "10"}, {"max_cost", "5"}}), StatusCode::kInvalidArgument);
   EXPECT_STATUS(Parse({{"session", "a"}, {"session", "b"}}), StatusCode::kInvalidArgument);
   EXPECT_STATUS(Parse({{"q", std::string(1001, 'x')}}), StatusCode::kInvalidArgument);
+}
+
+TEST(RunFilterTest, RandomBytesNeverCrash) {
+  // Hostile values for every filter key: the parser answers OK or kInvalidArgument, nothing else.
+  const char* keys[] = {"since", "from", "to", "updated_since", "agent", "status", "failure_type", "session",
+                        "q", "min_duration_ms", "max_duration_ms", "min_cost", "max_cost"};
+  std::mt19937 rng(42);
+  const std::string alphabet = "0123456789-:.TZz+hmsdw,e \x7f\xff";
+  for (int iter = 0; iter < 5000; ++iter) {
+    std::string v;
+    size_t len = rng() % 40;
+    for (size_t i = 0; i < len; ++i) {
+      v.push_back(rng() % 4 == 0 ? static_cast<char>(rng() % 256) : alphabet[rng() % alphabet.size()]);
+    }
+    const char* key = keys[rng() % (sizeof(keys) / sizeof(keys[0]))];
+    Result<store::RunFilter> r = Parse({{key, v}});
+    if (!r.ok()) {
+      ASSERT_EQ(r.status().code(), StatusCode::kInvalidArgument) << key << "=" << v;
+    }
+  }
 }
 
 }  // namespace

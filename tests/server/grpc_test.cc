@@ -134,6 +134,9 @@ TEST_F(GrpcTest, OversizedMessageIsRejected) {
   trace_pb::ExportTraceServiceResponse resp;
   grpc::Status st = Export(testing::TraceRequestProto(40), &resp);
   EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << st.error_message();
+  // The limit holds after grpc-encoding: gzip decompression too (the payload compresses well).
+  st = Export(testing::TraceRequestProto(40), &resp, "", /*gzip=*/true);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << st.error_message();
   EXPECT_TRUE(store_.steps().empty());
 }
 

@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include <arpa/inet.h>
+#include <sys/resource.h>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -284,9 +285,14 @@ TEST_F(ServerTest, GzipBombIs413WithBoundedMemory) {
   const std::string bomb = testing::GzipBomb(10);  // ~10 MiB on the wire, 10 GiB inflated
   ASSERT_LT(bomb.size(), opts.max_request_bytes);
   ASSERT_GT(bomb.size(), 5u << 20);
+  rusage before{}, after{};
+  getrusage(RUSAGE_SELF, &before);
   auto res = PostProto("/v1/traces", bomb, {{"Content-Encoding", "gzip"}});
+  getrusage(RUSAGE_SELF, &after);
   ASSERT_TRUE(res) << httplib::to_string(res.error());
   EXPECT_EQ(res->status, 413);
+  // Peak memory grows by about the capped buffers (raw + inflated <= 2 x 16 MiB), not by GiBs.
+  EXPECT_LT(after.ru_maxrss - before.ru_maxrss, 256 * 1024) << "KiB";
   EXPECT_TRUE(store_.steps().empty());
   EXPECT_EQ(PostProto("/v1/traces", TraceRequestProto(1))->status, 200);
 }
@@ -573,7 +579,9 @@ TEST_F(ServerTest, LiveStreamReceivesRunAfterIngest) {
 }
 
 TEST_F(ServerTest, LiveStreamFiltersByAgent) {
-  StartServer();
+  ServerTuning tuning;
+  tuning.sse_heartbeat_ms = 100;
+  StartServer(LocalOptions(), tuning);
   SseReader reader(server_->http_port(), "/api/live?agent=coder");
   ASSERT_TRUE(reader.WaitFor(": connected"));
   ASSERT_EQ(PostProto("/v1/traces", TraceRequestProto(1, 0, "planner"))->status, 200);
@@ -626,6 +634,19 @@ TEST_F(ServerTest, StopEndsOpenStreams) {
   server_->Stop();  // idempotent
   // Wait() returns once stopped.
   server_->Wait();
+}
+
+TEST_F(ServerTest, StopWithIdleKeepAliveConnection) {
+  StartServer();
+  httplib::Client c("127.0.0.1", server_->http_port());
+  c.set_keep_alive(true);
+  ASSERT_EQ(c.Get("/healthz")->status, 200);
+  auto t0 = std::chrono::steady_clock::now();
+  server_->Stop();  // must not hang on the idle keep-alive connection
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  RecordProperty("stop_ms", static_cast<int>(ms));
+  auto res = c.Get("/healthz");
+  EXPECT_FALSE(res && res->status == 200);
 }
 
 }  // namespace

@@ -340,6 +340,39 @@ TEST(SqliteStoreTest, InferredRetryLinksArePersistedOnSteps) {
   EXPECT_EQ(d2.run.retry_count, expect.run.retry_count);
 }
 
+TEST(SqliteStoreTest, InheritedAgentsArePersistedAndFollowLateAncestors) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(TestOptions(dir.path())));
+  const std::string run = RunId(5);
+  model::Step root = MakeStep(run, 1, -1, "workflow", StepType::kChain, 1000, 9000);
+  model::Step agent = MakeStep(run, 2, 1, "invoke_agent planner", StepType::kAgent, 1100, 8000);
+  agent.agent = "planner";
+  model::Step tool = MakeStep(run, 3, 2, "search", StepType::kTool, 1200, 1300);
+  model::Step own = MakeStep(run, 4, 2, "chat", StepType::kLlm, 1400, 1500);
+  own.agent = "critic";
+  // The child arrives before its agent ancestor: no agent to inherit yet.
+  ASSERT_OK(store->Write(Batch({tool, own})));
+  ASSERT_OK_AND_ASSIGN(RunDetail early, store->GetRun(run, {}));
+  ASSERT_EQ(early.steps.size(), 2u);
+  EXPECT_EQ(early.steps[0].step.agent, "");
+  ASSERT_OK(store->Write(Batch({root, agent})));
+  ASSERT_OK_AND_ASSIGN(RunDetail d, store->GetRun(run, {}));
+  ASSERT_EQ(d.steps.size(), 4u);
+  EXPECT_EQ(d.steps[2].step.step_id, tool.step_id);
+  EXPECT_EQ(d.steps[2].step.agent, "planner");
+  EXPECT_EQ(d.steps[3].step.agent, "critic");  // its own agent is kept
+  EXPECT_EQ(d.run.agent_id, "planner");
+  // A later re-summary starts from the step's own (empty) agent, so the inherited one stays right.
+  model::Step later = MakeStep(run, 5, 2, "chat", StepType::kLlm, 1600, 1700);
+  ASSERT_OK(store->Write(Batch({later})));
+  ASSERT_OK_AND_ASSIGN(RunDetail d2, store->GetRun(run, {}));
+  EXPECT_EQ(d2.steps[2].step.agent, "planner");
+  EXPECT_EQ(d2.steps[4].step.agent, "planner");
+  ASSERT_EQ(d2.agents.size(), 2u);
+  EXPECT_EQ(d2.agents[0].name, "planner");
+  EXPECT_EQ(d2.agents[0].step_count, 3);
+}
+
 TEST(SqliteStoreTest, ContentIsStoredOncePerDistinctMessage) {
   TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(TestOptions(dir.path())));

@@ -56,7 +56,8 @@ CREATE TABLE steps (
   parent_id BLOB NOT NULL,
   name TEXT NOT NULL,
   type TEXT NOT NULL,
-  agent TEXT NOT NULL,
+  agent TEXT NOT NULL,         -- effective agent: own, or inherited from the nearest ancestor
+  agent_explicit TEXT,         -- the step's own agent, set once an inherited one replaced it
   start_ns INTEGER NOT NULL,
   end_ns INTEGER NOT NULL,
   status TEXT NOT NULL,

@@ -16,6 +16,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include <zstd.h>
+
 #include "core/hash.h"
 #include "store/internal/sqlite_util.h"
 #include "store/store.h"
@@ -93,6 +95,9 @@ class SqliteStore final : public Store {
   Status WriteStep(const model::Step& step, bool* inserted);
   Status WriteEvent(const model::Event& event, std::string_view run_id, std::string_view step_id);
   Status PutContent(const Hash128& hash, std::string_view data);
+  // zstd with the writer's reusable context (a fresh context per call costs more than the
+  // compression of a typical message). Returns false when compression does not help.
+  bool Compress(std::string_view in, std::string* out, size_t max_out);
   Status SummarizeInTxn(const std::string& run_id, int64_t now_ns, model::Run* run, size_t* steps);
   void NotifyListeners(const std::vector<model::Run>& runs);
   std::chrono::steady_clock::time_point NextDeferredDeadline() const;
@@ -137,9 +142,10 @@ class SqliteStore final : public Store {
 
   // Writer-thread state (no lock: only the writer thread touches it after Init()).
   Db writer_db_;
-  Stmt insert_step_, probe_content_, insert_content_, insert_event_, load_digests_, upsert_run_,
+  ZSTD_CCtx* zctx_ = nullptr;
+  Stmt insert_step_, insert_content_, insert_event_, load_digests_, upsert_run_,
       delete_agents_, insert_agent_, delete_messages_, insert_message_, delete_failures_,
-      insert_failure_, update_retry_;
+      insert_failure_, update_retry_, update_agent_;
   HashLru content_lru_{1 << 17};
   std::unordered_set<Hash128, Hash128Hasher> staged_hashes_;  // written in the open transaction
   std::set<std::string> deferred_;                            // dirty big runs awaiting re-summary

@@ -158,14 +158,15 @@ void BindId(Stmt& stmt, int i, std::string_view id) {
 
 std::string EncodeId(std::string_view id) {
   std::string out;
+  out.reserve(1 + id.size());
   if (IsLowerHex(id)) {
-    out = "b";
     std::string bytes;
     HexDecode(id, &bytes);
-    out += bytes;
+    out.push_back('b');
+    out.append(bytes.data(), bytes.size());
   } else {
-    out = "t";
-    out += id;
+    out.push_back('t');
+    out.append(id.data(), id.size());
   }
   return out;
 }
