@@ -10,7 +10,11 @@ namespace tracery::ingest {
 
 struct DecodeOptions {
   int max_nesting = 64;               // AnyValue array/kvlist depth; deeper -> InvalidArgument
-  size_t max_attribute_value = 16 << 20;  // longer strings are an InvalidArgument for the whole request
+  // Longer strings make the whole request an InvalidArgument. As large as the request cap by
+  // default: giant attributes are accepted and truncated later by the normalizer (content parts,
+  // attribute values), which keeps a hostile client from turning one big value into a 400 for
+  // every span of its batch.
+  size_t max_attribute_value = 64 << 20;
 };
 
 // Decodes an ExportTraceServiceRequest (or TracesData, same shape). Takes ownership of `body`.
