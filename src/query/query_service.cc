@@ -198,6 +198,58 @@ Result<std::string> QueryService::ListRuns(const Params& params) const {
   return w.Take();
 }
 
+namespace {
+
+// Steps come in execution order (start time, then step id). Spans started within the same clock
+// tick would then order a child before its parent by id alone; within each group of equal start
+// times, put every step after its parent (a stable topological order), and renumber seq.
+void OrderParentsFirst(std::vector<store::StoredStep>& steps) {
+  size_t i = 0;
+  while (i < steps.size()) {
+    size_t j = i + 1;
+    while (j < steps.size() && steps[j].step.start_ns == steps[i].step.start_ns) ++j;
+    // Ties are a handful of spans; a hostile batch with thousands of equal start times keeps the
+    // store's order rather than paying a quadratic sort.
+    if (j - i > 1 && j - i <= 64) {
+      std::vector<store::StoredStep> group(std::make_move_iterator(steps.begin() + static_cast<ptrdiff_t>(i)),
+                                           std::make_move_iterator(steps.begin() + static_cast<ptrdiff_t>(j)));
+      std::vector<char> placed(group.size(), 0);
+      size_t out = i;
+      // Repeatedly place the first unplaced step whose parent is not an unplaced member of the group.
+      for (size_t round = 0; round < group.size(); ++round) {
+        size_t pick = group.size();
+        for (size_t k = 0; k < group.size() && pick == group.size(); ++k) {
+          if (placed[k]) continue;
+          bool parent_pending = false;
+          for (size_t m = 0; m < group.size(); ++m) {
+            if (!placed[m] && m != k && group[m].step.step_id == group[k].step.parent_id) {
+              parent_pending = true;
+              break;
+            }
+          }
+          if (!parent_pending) pick = k;
+        }
+        if (pick == group.size()) {  // a parent cycle: keep the remaining order
+          for (size_t k = 0; k < group.size(); ++k) {
+            if (!placed[k]) {
+              pick = k;
+              break;
+            }
+          }
+        }
+        placed[pick] = 1;
+        int64_t seq = steps[out].seq;
+        steps[out] = std::move(group[pick]);
+        steps[out].seq = seq;
+        ++out;
+      }
+    }
+    i = j;
+  }
+}
+
+}  // namespace
+
 Result<std::string> QueryService::GetRun(const std::string& run_id, const Params& params) const {
   TRACERY_RETURN_IF_ERROR(CheckId("run id", run_id));
   TRACERY_RETURN_IF_ERROR(CheckKnownParams(params, {"offset", "limit"}));
@@ -207,6 +259,7 @@ Result<std::string> QueryService::GetRun(const std::string& run_id, const Params
   if (offset) window.offset = *offset;
   if (limit) window.limit = static_cast<int>(*limit);
   TRACERY_ASSIGN_OR_RETURN(store::RunDetail detail, store_->GetRun(run_id, window));
+  OrderParentsFirst(detail.steps);
   Json out;
   out["run"] = RunToJson(detail.run);
   Json steps = Json::array();

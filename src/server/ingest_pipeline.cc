@@ -40,20 +40,53 @@ std::optional<BodyEncoding> ParseContentEncoding(std::string_view content_encodi
   return std::nullopt;
 }
 
-IngestPipeline::IngestPipeline(ingest::NormalizeOptions normalize, store::Store* store, int max_inflight)
-    : normalizer_(std::move(normalize)), store_(store), max_inflight_(max_inflight) {}
+IngestPipeline::IngestPipeline(ingest::NormalizeOptions normalize, store::Store* store, int max_inflight,
+                               size_t max_inflight_bytes)
+    : normalizer_(std::move(normalize)),
+      store_(store),
+      max_inflight_(max_inflight),
+      max_inflight_bytes_(max_inflight_bytes) {}
 
-InflightSlot IngestPipeline::TryAcquire() {
+bool IngestPipeline::TryAddBytes(size_t more) {
+  if (more == 0) return true;
+  size_t cur = inflight_bytes_.load(std::memory_order_acquire);
+  while (true) {
+    // An idle pipeline admits any size; the request size cap is max_request_bytes' job.
+    if (max_inflight_bytes_ > 0 && cur > 0 && (cur + more > max_inflight_bytes_ || cur + more < cur)) return false;
+    if (inflight_bytes_.compare_exchange_weak(cur, cur + more, std::memory_order_acq_rel)) return true;
+  }
+}
+
+InflightSlot IngestPipeline::TryAcquire(size_t bytes) {
   int now = inflight_.fetch_add(1, std::memory_order_acq_rel) + 1;
   if (max_inflight_ > 0 && now > max_inflight_) {
     inflight_.fetch_sub(1, std::memory_order_acq_rel);
     return InflightSlot();
   }
-  return InflightSlot(&inflight_);
+  if (!TryAddBytes(bytes)) {
+    inflight_.fetch_sub(1, std::memory_order_acq_rel);
+    return InflightSlot();
+  }
+  return InflightSlot(this, bytes);
+}
+
+bool InflightSlot::ReserveBytes(size_t total) {
+  if (owner_ == nullptr) return false;
+  if (total <= bytes_) return true;
+  if (!owner_->TryAddBytes(total - bytes_)) return false;
+  bytes_ = total;
+  return true;
+}
+
+void InflightSlot::Release() {
+  if (owner_ == nullptr) return;
+  owner_->inflight_bytes_.fetch_sub(bytes_, std::memory_order_acq_rel);
+  owner_->inflight_.fetch_sub(1, std::memory_order_acq_rel);
+  owner_ = nullptr;
+  bytes_ = 0;
 }
 
 Result<ExportOutcome> IngestPipeline::Export(Signal signal, Encoding encoding, std::string body) const {
-  const size_t body_bytes = body.size();
   const int64_t received_ns = Clock::Real().NowUnixNanos();
   ingest::NormalizedBatch normalized;
   ExportOutcome outcome;
@@ -84,7 +117,8 @@ Result<ExportOutcome> IngestPipeline::Export(Signal signal, Encoding encoding, s
   store::WriteBatch wb;
   wb.steps = std::move(normalized.steps);
   wb.events = std::move(normalized.events);
-  wb.approx_bytes = body_bytes;  // the decompressed request is a fair proxy for the batch
+  // approx_bytes stays 0: the store measures the batch after preparing it (content compressed,
+  // raw parts released), which is what actually waits in its queue.
   auto written = store_->Write(std::move(wb));
   if (!written.ok()) return written.status();
   return outcome;

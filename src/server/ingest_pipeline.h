@@ -37,52 +37,72 @@ struct ExportOutcome {
 
 class IngestPipeline;
 
-// Holds one in-flight ingest slot; releases it on destruction.
+// Holds one in-flight ingest slot and the request bytes reserved with it; releases both on
+// destruction.
 class InflightSlot {
  public:
   InflightSlot() = default;
-  explicit InflightSlot(std::atomic<int>* counter) : counter_(counter) {}
-  InflightSlot(InflightSlot&& o) noexcept : counter_(o.counter_) { o.counter_ = nullptr; }
+  InflightSlot(InflightSlot&& o) noexcept : owner_(o.owner_), bytes_(o.bytes_) { o.owner_ = nullptr; }
   InflightSlot& operator=(InflightSlot&& o) noexcept {
     if (this != &o) {
       Release();
-      counter_ = o.counter_;
-      o.counter_ = nullptr;
+      owner_ = o.owner_;
+      bytes_ = o.bytes_;
+      o.owner_ = nullptr;
     }
     return *this;
   }
   InflightSlot(const InflightSlot&) = delete;
   InflightSlot& operator=(const InflightSlot&) = delete;
   ~InflightSlot() { Release(); }
-  explicit operator bool() const { return counter_ != nullptr; }
+  explicit operator bool() const { return owner_ != nullptr; }
+
+  // Grows the reservation to `total` bytes (no-op when it already holds that many). False, with
+  // the reservation unchanged, when that would exceed the pipeline's in-flight byte budget.
+  bool ReserveBytes(size_t total);
+  size_t reserved_bytes() const { return owner_ != nullptr ? bytes_ : 0; }
 
  private:
-  void Release() {
-    if (counter_ != nullptr) counter_->fetch_sub(1, std::memory_order_acq_rel);
-    counter_ = nullptr;
-  }
-  std::atomic<int>* counter_ = nullptr;
+  friend class IngestPipeline;
+  InflightSlot(IngestPipeline* owner, size_t bytes) : owner_(owner), bytes_(bytes) {}
+  void Release();
+  IngestPipeline* owner_ = nullptr;
+  size_t bytes_ = 0;
 };
 
 class IngestPipeline {
  public:
-  // `store` must outlive the pipeline. max_inflight <= 0 means no limit.
-  IngestPipeline(ingest::NormalizeOptions normalize, store::Store* store, int max_inflight);
+  // `store` must outlive the pipeline. max_inflight <= 0 means no request-count limit;
+  // max_inflight_bytes == 0 means no byte limit.
+  IngestPipeline(ingest::NormalizeOptions normalize, store::Store* store, int max_inflight,
+                 size_t max_inflight_bytes = 0);
 
-  // Takes a slot if fewer than max_inflight requests are running; an empty slot otherwise
-  // (the caller answers 503 / RESOURCE_EXHAUSTED).
-  InflightSlot TryAcquire();
+  // Takes a slot with `bytes` reserved (the request's Content-Length, or 0 when unknown) if
+  // fewer than max_inflight requests are running and the reserved bytes of all requests stay
+  // within max_inflight_bytes. A request is always admitted when no bytes are reserved, so one
+  // body of up to max_request_bytes always gets through. An empty slot otherwise (the caller
+  // answers 503 / RESOURCE_EXHAUSTED): the bodies, their decoded views and normalized steps
+  // (3-4x the body) are what bounds the server's memory.
+  InflightSlot TryAcquire(size_t bytes = 0);
   int inflight() const { return inflight_.load(std::memory_order_acquire); }
+  size_t inflight_bytes() const { return inflight_bytes_.load(std::memory_order_acquire); }
+  size_t max_inflight_bytes() const { return max_inflight_bytes_; }
 
   // Runs the whole pipeline on a decompressed body. kInvalidArgument for undecodable input,
   // the store's status (kResourceExhausted, kUnavailable, ...) when the write fails.
   Result<ExportOutcome> Export(Signal signal, Encoding encoding, std::string body) const;
 
  private:
+  friend class InflightSlot;
+  // Adds `more` reserved bytes unless over budget (see TryAcquire).
+  bool TryAddBytes(size_t more);
+
   ingest::Normalizer normalizer_;
   store::Store* store_;
   int max_inflight_;
+  size_t max_inflight_bytes_;
   std::atomic<int> inflight_{0};
+  std::atomic<size_t> inflight_bytes_{0};
 };
 
 }  // namespace tracery::server

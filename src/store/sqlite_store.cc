@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
+
+#include <zstd.h>
 
 #include "core/clock.h"
 #include "core/compression.h"
@@ -19,19 +22,38 @@ namespace tracery::store {
 namespace internal {
 namespace {
 
-size_t EstimateBytes(const WriteBatch& b) {
-  size_t n = 0;
+// Queue accounting of a prepared batch: what it still holds in memory (raw content parts are
+// gone, compressed blobs and encoded rows remain) plus per-object overhead.
+size_t EstimateBytes(const WriteBatch& b, size_t prepared_bytes) {
+  size_t n = prepared_bytes;
   for (const model::Step& s : b.steps) {
-    n += 256 + s.name.size() + s.attributes_json.size() + s.status_message.size() + s.agent.size() +
-         s.model.size() + s.hints.metadata_json.size();
-    for (const model::ContentField& f : s.content) {
-      n += 32 + f.name.size();
-      for (const std::string& p : f.parts) n += 16 + p.size();
+    n += sizeof(model::Step) + s.run_id.size() + s.step_id.size() + s.parent_id.size() + s.name.size() +
+         s.attributes_json.size() + s.status_message.size() + s.agent.size() + s.model.size() +
+         s.hints.metadata_json.size();
+    for (const model::Event& e : s.events) {
+      n += sizeof(model::Event) + e.name.size() + e.attributes_json.size() + e.body_json.size();
     }
-    for (const model::Event& e : s.events) n += 64 + e.name.size() + e.attributes_json.size() + e.body_json.size();
   }
-  for (const model::Event& e : b.events) n += 96 + e.name.size() + e.attributes_json.size() + e.body_json.size();
+  for (const model::Event& e : b.events) {
+    n += sizeof(model::Event) + e.name.size() + e.attributes_json.size() + e.body_json.size();
+  }
   return n;
+}
+
+// zstd level 1 with a per-thread reusable context (a fresh context per call costs more than the
+// compression of a typical message). Returns false when the output would reach max_out.
+bool Compress(std::string_view in, std::string* out, size_t max_out) {
+  thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> ctx(ZSTD_createCCtx(), &ZSTD_freeCCtx);
+  if (ctx == nullptr) return false;
+  out->resize(ZSTD_compressBound(in.size()));
+  size_t n = ZSTD_compressCCtx(ctx.get(), out->data(), out->size(), in.data(), in.size(), 1);
+  if (ZSTD_isError(n) || n >= max_out) {
+    out->clear();
+    return false;
+  }
+  out->resize(n);
+  out->shrink_to_fit();  // it waits in the queue: do not hold the bound-sized buffer
+  return true;
 }
 
 int64_t NowNs() { return Clock::Real().NowUnixNanos(); }
@@ -62,20 +84,7 @@ void HashLru::Insert(const Hash128& h) {
 
 SqliteStore::SqliteStore(SqliteOptions options) : options_(std::move(options)) {}
 
-SqliteStore::~SqliteStore() {
-  Close();
-  ZSTD_freeCCtx(zctx_);
-}
-
-bool SqliteStore::Compress(std::string_view in, std::string* out, size_t max_out) {
-  if (zctx_ == nullptr) zctx_ = ZSTD_createCCtx();
-  if (zctx_ == nullptr) return false;
-  out->resize(ZSTD_compressBound(in.size()));
-  size_t n = ZSTD_compressCCtx(zctx_, out->data(), out->size(), in.data(), in.size(), 1);
-  if (ZSTD_isError(n) || n >= max_out) return false;
-  out->resize(n);
-  return true;
-}
+SqliteStore::~SqliteStore() { Close(); }
 
 Status SqliteStore::Init() {
   std::error_code ec;
@@ -187,14 +196,22 @@ Result<WriteStats> SqliteStore::Write(WriteBatch batch) {
   for (size_t i = 0; i < batch.events.size(); ++i) {
     if (batch.events[i].run_id.empty()) return InvalidArgumentError(fmt::format("events[{}]: empty run_id", i));
   }
-  auto pending = std::make_shared<Pending>();
-  pending->bytes = batch.approx_bytes > 0 ? batch.approx_bytes : EstimateBytes(batch);
   const bool empty = batch.steps.empty() && batch.events.empty();
+  {
+    std::lock_guard lk(mu_);
+    if (closing_) return UnavailableError("store is closed");
+  }
+  if (empty) return WriteStats{};
+  auto pending = std::make_shared<Pending>();
+  const size_t given_bytes = batch.approx_bytes;
   pending->batch = std::move(batch);
+  // The CPU-heavy part of a write runs here, on the caller's thread, so concurrent callers use
+  // every core; the single writer thread only binds and steps SQLite.
+  const size_t prepared_bytes = Prepare(pending.get());
+  pending->bytes = given_bytes > 0 ? given_bytes : prepared_bytes;
 
   std::unique_lock lk(mu_);
   if (closing_) return UnavailableError("store is closed");
-  if (empty) return WriteStats{};
   if (pending->bytes > options_.max_queue_bytes) {
     return ResourceExhaustedError(fmt::format("write batch of {} bytes exceeds max_queue_bytes ({})", pending->bytes,
                                               options_.max_queue_bytes));
@@ -317,9 +334,10 @@ Status SqliteStore::CommitGroup(std::vector<std::shared_ptr<Pending>>& group, bo
   for (size_t g = 0; g < group.size() && s.ok(); ++g) {
     const WriteBatch& batch = group[g]->batch;
     std::set<std::string_view> runs;
-    for (const model::Step& step : batch.steps) {
+    for (size_t i = 0; i < batch.steps.size(); ++i) {
+      const model::Step& step = batch.steps[i];
       bool inserted = false;
-      s = WriteStep(step, &inserted);
+      s = WriteStep(*group[g], i, &inserted);
       if (!s.ok()) break;
       runs.insert(step.run_id);
       if (inserted) {
@@ -371,7 +389,10 @@ Status SqliteStore::CommitGroup(std::vector<std::shared_ptr<Pending>>& group, bo
     updated->clear();
     return UnavailableError(fmt::format("store commit failed: {}", s.message()));
   }
-  for (const Hash128& h : staged_hashes_) content_lru_.Insert(h);
+  {
+    std::lock_guard ll(lru_mu_);
+    for (const Hash128& h : staged_hashes_) content_lru_.Insert(h);
+  }
   staged_hashes_.clear();
   for (size_t g = 0; g < group.size(); ++g) group[g]->stats = stats[g];
   for (const auto& [run_id, info] : summarized) {
@@ -394,44 +415,109 @@ Status SqliteStore::CommitGroup(std::vector<std::shared_ptr<Pending>>& group, bo
   return OkStatus();
 }
 
-Status SqliteStore::WriteStep(const model::Step& step, bool* inserted) {
+size_t SqliteStore::Prepare(Pending* pending) {
+  WriteBatch& batch = pending->batch;
+  pending->steps.resize(batch.steps.size());
+  // Distinct content of the batch: conversations re-send earlier messages, so most parts repeat.
+  struct Part {
+    Hash128 hash;
+    const std::string* data;
+  };
+  std::unordered_map<Hash128, uint32_t, Hash128Hasher> index;  // hash -> slot in `distinct`
+  std::vector<Part> distinct;
+  std::vector<std::vector<uint32_t>> step_parts(batch.steps.size());
   std::vector<ManifestField> fields;
-  std::string manifest;
-  if (!step.content.empty()) {
-    fields.reserve(step.content.size());
-    for (const model::ContentField& f : step.content) {
-      ManifestField mf;
-      mf.name = f.name;
-      mf.is_list = f.is_list;
-      mf.mime = f.mime;
-      mf.parts.reserve(f.parts.size());
-      for (const std::string& part : f.parts) mf.parts.push_back({ContentHash(part), part.size()});
-      fields.push_back(std::move(mf));
+  for (size_t i = 0; i < batch.steps.size(); ++i) {
+    const model::Step& step = batch.steps[i];
+    PreparedStep& ps = pending->steps[i];
+    if (!step.content.empty()) {
+      fields.clear();
+      fields.reserve(step.content.size());
+      for (const model::ContentField& f : step.content) {
+        ManifestField mf;
+        mf.name = f.name;
+        mf.is_list = f.is_list;
+        mf.mime = f.mime;
+        mf.parts.reserve(f.parts.size());
+        for (const std::string& part : f.parts) {
+          const Hash128 h = ContentHash(part);
+          mf.parts.push_back({h, part.size()});
+          auto [it, fresh] = index.emplace(h, static_cast<uint32_t>(distinct.size()));
+          if (fresh) distinct.push_back({h, &part});
+          step_parts[i].push_back(it->second);
+        }
+        fields.push_back(std::move(mf));
+      }
+      ps.manifest = EncodeManifest(fields);
     }
-    manifest = EncodeManifest(fields);
+    const std::string_view attrs = step.attributes_json;
+    if (attrs.size() > kCompressAttributesAbove && Compress(attrs, &ps.attributes, attrs.size())) {
+      ps.attributes_compressed = true;
+    }
+    ps.hints_json = HintsToJson(step.hints);
   }
+
+  // Skip content the store already holds; one lock for the whole batch.
+  std::vector<uint8_t> known(distinct.size(), 0);
+  {
+    std::lock_guard ll(lru_mu_);
+    for (size_t k = 0; k < distinct.size(); ++k) known[k] = content_lru_.Contains(distinct[k].hash) ? 1 : 0;
+  }
+  constexpr uint32_t kNoBlob = UINT32_MAX;
+  std::vector<uint32_t> blob_of(distinct.size(), kNoBlob);
+  size_t bytes = 0;
+  for (size_t k = 0; k < distinct.size(); ++k) {
+    if (known[k] != 0) continue;
+    const std::string& data = *distinct[k].data;
+    PreparedBlob blob;
+    blob.hash = distinct[k].hash;
+    blob.raw_size = static_cast<int64_t>(data.size());
+    // Keep the raw bytes unless compression saves at least 1/8.
+    if (data.size() >= kMinCompressBytes && Compress(data, &blob.data, data.size() - data.size() / 8)) {
+      blob.codec = kContentCodecZstd;
+    } else {
+      blob.codec = kContentCodecRaw;
+      blob.data = data;
+    }
+    bytes += sizeof(PreparedBlob) + blob.data.size();
+    blob_of[k] = static_cast<uint32_t>(pending->blobs.size());
+    pending->blobs.push_back(std::move(blob));
+  }
+  for (size_t i = 0; i < batch.steps.size(); ++i) {
+    PreparedStep& ps = pending->steps[i];
+    for (uint32_t k : step_parts[i]) {
+      if (blob_of[k] != kNoBlob) ps.blobs.push_back(blob_of[k]);
+    }
+    bytes += sizeof(PreparedStep) + ps.manifest.size() + ps.attributes.size() + ps.hints_json.size() +
+             ps.blobs.size() * sizeof(uint32_t);
+    model::Step& step = batch.steps[i];
+    // The raw parts are now in blobs (or already stored): free them while the batch waits.
+    step.content.clear();
+    step.content.shrink_to_fit();
+    if (ps.attributes_compressed) std::string().swap(step.attributes_json);
+  }
+  return EstimateBytes(batch, bytes);
+}
+
+Status SqliteStore::WriteStep(const Pending& pending, size_t index, bool* inserted) {
+  const model::Step& step = pending.batch.steps[index];
+  const PreparedStep& ps = pending.steps[index];
   StepRowExtras extras;
-  std::string compressed;
-  const std::string_view attrs = step.attributes_json.empty() ? std::string_view("{}") : step.attributes_json;
-  extras.attributes = attrs;
-  if (attrs.size() > kCompressAttributesAbove && Compress(attrs, &compressed, attrs.size())) {
-    extras.attributes = compressed;
+  if (ps.attributes_compressed) {
+    extras.attributes = ps.attributes;
     extras.attributes_compressed = true;
+  } else {
+    extras.attributes = step.attributes_json.empty() ? std::string_view("{}") : std::string_view(step.attributes_json);
   }
-  std::string hints = HintsToJson(step.hints);
-  extras.hints_json = hints;
-  extras.manifest = manifest;
+  extras.hints_json = ps.hints_json;
+  extras.manifest = ps.manifest;
 
   BindStep(insert_step_, 1, step, extras);
   TRACERY_RETURN_IF_ERROR(insert_step_.Run());
   *inserted = writer_db_.Changes() > 0;
   if (!*inserted) return OkStatus();  // duplicate: its content and events are already stored
 
-  for (size_t i = 0; i < fields.size(); ++i) {
-    for (size_t k = 0; k < fields[i].parts.size(); ++k) {
-      TRACERY_RETURN_IF_ERROR(PutContent(fields[i].parts[k].hash, step.content[i].parts[k]));
-    }
-  }
+  for (uint32_t b : ps.blobs) TRACERY_RETURN_IF_ERROR(PutContent(pending.blobs[b]));
   for (const model::Event& e : step.events) {
     TRACERY_RETURN_IF_ERROR(WriteEvent(e, step.run_id, step.step_id));
   }
@@ -453,26 +539,18 @@ Status SqliteStore::WriteEvent(const model::Event& e, std::string_view run_id, s
   return insert_event_.Run();
 }
 
-Status SqliteStore::PutContent(const Hash128& hash, std::string_view data) {
-  if (staged_hashes_.count(hash) != 0 || content_lru_.Contains(hash)) return OkStatus();
-  // No existence probe: an LRU miss is almost always a new blob, and INSERT OR IGNORE settles the
-  // rare case of an old one (at the price of compressing it once more).
-  const std::string key = hash.ToBytes();
-  std::string compressed;
-  int codec = kContentCodecRaw;
-  std::string_view stored = data;
-  // Keep the raw bytes unless compression saves at least 1/8.
-  if (data.size() >= kMinCompressBytes && Compress(data, &compressed, data.size() - data.size() / 8)) {
-    codec = kContentCodecZstd;
-    stored = compressed;
-  }
+Status SqliteStore::PutContent(const PreparedBlob& blob) {
+  // An LRU miss at Prepare() time is almost always a new blob; INSERT OR IGNORE settles the rare
+  // old one (stored by a concurrent batch since) without an existence probe.
+  if (!staged_hashes_.insert(blob.hash).second) return OkStatus();
+  const std::string key = blob.hash.ToBytes();
   insert_content_.BindBlobStatic(1, key);
-  insert_content_.BindInt(2, static_cast<int64_t>(data.size()));
-  insert_content_.BindInt(3, codec);
-  insert_content_.BindBlobStatic(4, stored);
-  TRACERY_RETURN_IF_ERROR(insert_content_.Run());
-  staged_hashes_.insert(hash);
-  return OkStatus();
+  insert_content_.BindInt(2, blob.raw_size);
+  insert_content_.BindInt(3, blob.codec);
+  insert_content_.BindBlobStatic(4, blob.data);
+  Status s = insert_content_.Run();
+  if (!s.ok()) staged_hashes_.erase(blob.hash);
+  return s;
 }
 
 Status SqliteStore::SummarizeInTxn(const std::string& run_id, int64_t now_ns, model::Run* run, size_t* steps) {

@@ -562,3 +562,43 @@ TEST_F(QueryServiceTest, AgentsShape) {
 
 }  // namespace
 }  // namespace tracery::query
+
+namespace tracery::query {
+namespace {
+
+TEST(QueryServiceOrderTest, ParentsComeFirstWhenStartTimesTie) {
+  FakeStore store;
+  store::RunDetail d;
+  d.run.run_id = "0123456789abcdef0123456789abcdef";
+  d.run.start_ns = 1000;
+  auto add = [&](std::string id, std::string parent, int64_t start) {
+    store::StoredStep s;
+    s.seq = static_cast<int64_t>(d.steps.size());
+    s.step.step_id = std::move(id);
+    s.step.parent_id = std::move(parent);
+    s.step.start_ns = start;
+    d.steps.push_back(std::move(s));
+  };
+  // The store orders equal start times by id: the agent ("0a") sorts before its workflow ("0f").
+  add("000000000000000a", "000000000000000f", 1000);
+  add("000000000000000f", "", 1000);
+  add("0000000000000001", "000000000000000a", 1000);
+  add("0000000000000002", "000000000000000a", 2000);
+  d.total_steps = 4;
+  store.details[d.run.run_id] = d;
+  QueryService service(&store);
+  ASSERT_OK_AND_ASSIGN(std::string text, service.GetRun(d.run.run_id, {}));
+  auto j = nlohmann::json::parse(text);
+  std::vector<std::string> ids;
+  std::vector<int> seqs;
+  for (const auto& s : j["steps"]) {
+    ids.push_back(s["step_id"]);
+    seqs.push_back(s["seq"]);
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"000000000000000f", "000000000000000a", "0000000000000001",
+                                           "0000000000000002"}));
+  EXPECT_EQ(seqs, (std::vector<int>{0, 1, 2, 3}));
+}
+
+}  // namespace
+}  // namespace tracery::query

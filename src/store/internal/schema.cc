@@ -83,8 +83,11 @@ CREATE TABLE steps (
   hints_json TEXT,
   content BLOB,
   received_ns INTEGER NOT NULL,
-  PRIMARY KEY (run_id, step_id)
-) WITHOUT ROWID;
+  UNIQUE (run_id, step_id)
+);
+-- A rowid table, not WITHOUT ROWID: LLM step rows are ~1.7 KB, which spills to overflow pages
+-- in an index b-tree (44% page fill) but fits a table leaf. The UNIQUE index keeps inserts
+-- idempotent; see docs/decisions/0002-sqlite-store.md.
 CREATE INDEX steps_by_order ON steps(run_id, start_ns, step_id);
 
 CREATE TABLE events (

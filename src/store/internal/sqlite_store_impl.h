@@ -16,8 +16,6 @@
 #include <unordered_set>
 #include <vector>
 
-#include <zstd.h>
-
 #include "core/hash.h"
 #include "store/internal/sqlite_util.h"
 #include "store/store.h"
@@ -73,8 +71,25 @@ class SqliteStore final : public Store {
   void FailNextCommitForTesting();
 
  private:
+  // A content blob new to this batch, hashed and compressed on the caller's thread.
+  struct PreparedBlob {
+    Hash128 hash;
+    int64_t raw_size = 0;
+    int codec = 0;
+    std::string data;  // stored bytes (raw or zstd)
+  };
+  // Everything about a step row that costs CPU, computed on the caller's thread.
+  struct PreparedStep {
+    std::string manifest;            // "" = no content
+    std::string attributes;          // zstd bytes when attributes_compressed; else unused
+    bool attributes_compressed = false;
+    std::string hints_json;
+    std::vector<uint32_t> blobs;     // indices into Pending::blobs this step references
+  };
   struct Pending {
-    WriteBatch batch;
+    WriteBatch batch;  // content parts are released once prepared
+    std::vector<PreparedStep> steps;  // parallel to batch.steps
+    std::vector<PreparedBlob> blobs;  // distinct content not known to be stored already
     size_t bytes = 0;
     bool done = false;
     Status status;
@@ -92,12 +107,12 @@ class SqliteStore final : public Store {
   // `flush_all` re-summarizes every deferred run regardless of its interval (Close()).
   Status CommitGroup(std::vector<std::shared_ptr<Pending>>& group, bool flush_all,
                      std::vector<model::Run>* updated);
-  Status WriteStep(const model::Step& step, bool* inserted);
+  // Caller's thread: hashes and compresses content, encodes manifests, hints and attributes,
+  // then drops the raw content parts from the batch. Returns the queue accounting size.
+  size_t Prepare(Pending* pending);
+  Status WriteStep(const Pending& pending, size_t index, bool* inserted);
   Status WriteEvent(const model::Event& event, std::string_view run_id, std::string_view step_id);
-  Status PutContent(const Hash128& hash, std::string_view data);
-  // zstd with the writer's reusable context (a fresh context per call costs more than the
-  // compression of a typical message). Returns false when compression does not help.
-  bool Compress(std::string_view in, std::string* out, size_t max_out);
+  Status PutContent(const PreparedBlob& blob);
   Status SummarizeInTxn(const std::string& run_id, int64_t now_ns, model::Run* run, size_t* steps);
   void NotifyListeners(const std::vector<model::Run>& runs);
   std::chrono::steady_clock::time_point NextDeferredDeadline() const;
@@ -140,13 +155,17 @@ class SqliteStore final : public Store {
   std::mutex close_mu_;
   bool closed_ = false;
 
+  // Hashes of content known to be committed. Read by callers in Prepare() (to skip compressing
+  // content already stored), filled by the writer after each successful commit. Content is never
+  // deleted, so a hit is always safe to skip.
+  std::mutex lru_mu_;
+  HashLru content_lru_{1 << 17};
+
   // Writer-thread state (no lock: only the writer thread touches it after Init()).
   Db writer_db_;
-  ZSTD_CCtx* zctx_ = nullptr;
   Stmt insert_step_, insert_content_, insert_event_, load_digests_, upsert_run_,
       delete_agents_, insert_agent_, delete_messages_, insert_message_, delete_failures_,
       insert_failure_, update_retry_, update_agent_;
-  HashLru content_lru_{1 << 17};
   std::unordered_set<Hash128, Hash128Hasher> staged_hashes_;  // written in the open transaction
   std::set<std::string> deferred_;                            // dirty big runs awaiting re-summary
   std::unordered_map<std::string, BigRun> big_runs_;
