@@ -13,6 +13,7 @@ const provider = new NodeTracerProvider({
     'deployment.environment.name': 'dev' }),
   spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${base}/v1/traces` }))],
 });
+provider.register();  // installs the context manager so child spans join the active trace
 const tracer = provider.getTracer('quickstart');
 
 function child(name, attrs, fn) {

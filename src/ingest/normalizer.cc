@@ -7,7 +7,10 @@
 #include <utility>
 
 #include "core/hex.h"
+#include "ingest/internal/clean_json.h"
 #include "ingest/internal/conventions.h"
+#include "ingest/internal/json_split.h"
+#include "ingest/internal/redact_cache.h"
 
 namespace tracery::ingest {
 
@@ -288,38 +291,29 @@ std::optional<double> ExplicitCost(const AttrIndex& a) {
 // ---------------------------------------------------------------------------------------------
 // Privacy helpers
 
-bool IsSecretKey(std::string_view key, std::string_view* kind) {
-  std::string k = internal::AsciiLower(key);
-  if (k.find("password") != std::string::npos || k.find("passwd") != std::string::npos ||
-      k.find("secret") != std::string::npos || k.find("authorization") != std::string::npos) {
-    *kind = "password";
-    return true;
-  }
-  if (k.find("api_key") != std::string::npos || k.find("apikey") != std::string::npos ||
-      k.find("api-key") != std::string::npos) {
-    *kind = "api_key";
-    return true;
-  }
-  return false;
-}
+using internal::IsSecretKey;
 
 // Redacts every string value inside `j`; values under secret-looking keys are masked whole.
-void RedactJson(PrivacyMode mode, Json* j) {
+// Returns the number of replacements. internal::CheckJson mirrors this; keep the two in sync.
+int RedactJson(PrivacyMode mode, Json* j) {
+  int n = 0;
   if (j->is_string()) {
     std::string& s = j->get_ref<std::string&>();
-    Redact(mode, &s);
+    n += Redact(mode, &s);
   } else if (j->is_array()) {
-    for (auto& e : *j) RedactJson(mode, &e);
+    for (auto& e : *j) n += RedactJson(mode, &e);
   } else if (j->is_object()) {
     for (auto& [k, v] : j->items()) {
       std::string_view kind;
       if (v.is_string() && IsSecretKey(k, &kind)) {
         v = "[REDACTED:" + std::string(kind) + "]";
+        ++n;
       } else {
-        RedactJson(mode, &v);
+        n += RedactJson(mode, &v);
       }
     }
   }
+  return n;
 }
 
 std::string RedactedText(PrivacyMode mode, std::string_view raw, size_t max) {
@@ -356,6 +350,56 @@ Json SafeAttributeValue(PrivacyMode mode, std::string_view key, const AnyValueVi
     default:
       return internal::AnyValueToJson(v);
   }
+}
+
+// Step::attributes_json: every non-content attribute through SafeAttributeValue, as a sorted-key
+// object (first of duplicate keys wins). Written directly, byte-identical to building an
+// nlohmann object and dumping it; keys that need UTF-8 repair (which could reorder or merge
+// them) take that generic path.
+std::string AttributesJsonGeneric(const AttrIndex& a, PrivacyMode mode) {
+  Json attrs = Json::object();
+  for (const KeyValueView* kv : a.sorted()) {
+    if (internal::IsContentKey(kv->key)) continue;
+    std::string key = internal::SanitizeUtf8(kv->key);
+    if (attrs.contains(key)) continue;
+    attrs[std::move(key)] = SafeAttributeValue(mode, kv->key, kv->value);
+  }
+  return internal::DumpJson(attrs);
+}
+
+std::string AttributesJson(const AttrIndex& a, PrivacyMode mode) {
+  std::string out = "{";
+  std::optional<std::string_view> prev;
+  for (const KeyValueView* kv : a.sorted()) {
+    if (internal::IsContentKey(kv->key)) continue;
+    if (!internal::IsValidUtf8(kv->key)) return AttributesJsonGeneric(a, mode);
+    if (prev && *prev == kv->key) continue;  // sorted() is stable: the first occurrence came first
+    if (prev) out += ',';
+    prev = kv->key;
+    internal::AppendJsonString(kv->key, &out);
+    out += ':';
+    const AnyValueView& v = kv->value;
+    std::string_view kind;
+    switch (v.type) {
+      case ValueType::kString:
+        if (IsSecretKey(kv->key, &kind) && !v.str.empty()) {
+          internal::AppendJsonString("[REDACTED:" + std::string(kind) + "]", &out);
+        } else {
+          internal::AppendJsonString(RedactedText(mode, v.str, kMaxAttributeValue), &out);
+        }
+        break;
+      case ValueType::kInt:
+        out += std::to_string(v.int_value);
+        break;
+      case ValueType::kBool:
+        out += v.bool_value ? "true" : "false";
+        break;
+      default:
+        out += internal::DumpJson(SafeAttributeValue(mode, kv->key, v));
+    }
+  }
+  out += '}';
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -403,6 +447,16 @@ class ContentBuilder {
     if (v->type == ValueType::kString) {
       if (v->str.empty()) return;
       if (try_json) {
+        std::string_view t = internal::TrimJsonSpace(v->str);
+        std::string part;
+        if (!t.empty() && (t.front() == '{' || t.front() == '[') && RawPart(t, &part)) {
+          ContentField f;
+          f.name = std::string(name);
+          f.mime = "application/json";
+          f.parts.push_back(std::move(part));
+          out_->push_back(std::move(f));
+          return;
+        }
         if (auto j = internal::ParseJson(v->str)) return AddJson(name, std::move(*j));
       }
       return AddText(name, v->str);
@@ -418,6 +472,7 @@ class ContentBuilder {
     std::optional<Json> j;
     if (v->type == ValueType::kString) {
       if (v->str.empty()) return false;
+      if (auto added = AddRawList(name, v->str)) return *added;
       j = internal::ParseJson(v->str);
       if (!j) {
         AddText(name, v->str);
@@ -440,6 +495,56 @@ class ContentBuilder {
   }
 
  private:
+  // Fast path for a JSON array sent as text: split without a DOM, one raw part per element.
+  // nullopt when it does not apply (not an array, or some element is not valid JSON / too
+  // big): the caller then takes the exact path for the whole value.
+  std::optional<bool> AddRawList(std::string_view name, std::string_view text) {
+    std::vector<std::string_view> elems;
+    if (!internal::SplitJsonArray(text, &elems)) return std::nullopt;
+    if (elems.empty()) return false;
+    ContentField f;
+    f.name = std::string(name);
+    f.is_list = true;
+    f.mime = "application/json";
+    f.parts.resize(elems.size());
+    for (size_t i = 0; i < elems.size(); ++i) {
+      if (!RawPart(elems[i], &f.parts[i])) return std::nullopt;
+    }
+    out_->push_back(std::move(f));
+    return true;
+  }
+
+  // One JSON value (whitespace-trimmed) as a part. The bytes the SDK sent are kept as they are
+  // when they are valid JSON that redaction would not change: known from the process-wide
+  // clean-content cache (so a conversation's earlier messages, re-sent on every call, cost a
+  // hash), else checked once with simdjson and remembered. Raw bytes rather than a canonical
+  // dump: an SDK serializes the same message identically on every call, which is what part
+  // dedup needs (docs/conventions.md). A value that needs masking is parsed and re-serialized
+  // (never cached). False when `raw` is not valid JSON to simdjson or over max_part.
+  bool RawPart(std::string_view raw, std::string* out) {
+    if (raw.empty() || raw.size() > max_part_) return false;
+    auto& cache = internal::CleanContentCache::Global();
+    if (cache.Contains(raw, mode_, internal::CleanKind::kJsonPart)) {
+      out->assign(raw);
+      return true;
+    }
+    switch (internal::CheckJson(raw, mode_)) {
+      case internal::JsonCheck::kClean:
+        cache.Insert(raw, mode_, internal::CleanKind::kJsonPart);
+        out->assign(raw);
+        return true;
+      case internal::JsonCheck::kNeedsRedaction: {
+        Json j = Json::parse(raw, nullptr, /*allow_exceptions=*/false);
+        if (j.is_discarded()) return false;
+        *out = Part(&j);
+        return true;
+      }
+      case internal::JsonCheck::kUnknown:
+        return false;
+    }
+    return false;
+  }
+
   // Canonical (sorted keys, compact) JSON text, so the same message always yields the same bytes.
   std::string Part(Json* j) {
     RedactJson(mode_, j);
@@ -467,6 +572,16 @@ std::vector<Json> FlattenedMessages(const AttrIndex& a, std::string_view prefix,
     }
   }
   return items;
+}
+
+// Same answer as ParseJson(text) being a non-empty array, without building a DOM when the
+// text is valid as sent.
+bool NonEmptyJsonArray(std::string_view text) {
+  std::vector<std::string_view> elems;
+  if (!internal::SplitJsonArray(text, &elems) || elems.empty()) return false;
+  if (internal::IsValidJson(text)) return true;
+  auto j = internal::ParseJson(text);  // e.g. invalid UTF-8, which ParseJson repairs first
+  return j && j->is_array() && !j->empty();
 }
 
 bool IsJsonMime(std::string_view mime) {
@@ -1017,13 +1132,9 @@ void Normalizer::NormalizeTraces(const TraceBatch& batch, int64_t received_ns, N
     fin.finish_reasons = reasons;
     fin.end_ns = step.end_ns != 0 ? step.end_ns : step.start_ns;
     fin.no_results_flag = a.Bool("tracery.retrieval.no_results").value_or(false);
-    {
+    if (step.type == StepType::kRetrieval || step.type == StepType::kRerank) {  // only they use it
       bool has_docs = !a.WithPrefix("retrieval.documents.").empty();
-      if (!has_docs) {
-        if (auto j = internal::ParseJson(a.Str("gen_ai.retrieval.documents")); j && j->is_array() && !j->empty()) {
-          has_docs = true;
-        }
-      }
+      if (!has_docs) has_docs = NonEmptyJsonArray(a.Str("gen_ai.retrieval.documents"));
       fin.empty_documents = !has_docs;
     }
     step.failure = DetectFailure(a, fin, mode);
@@ -1032,14 +1143,7 @@ void Normalizer::NormalizeTraces(const TraceBatch& batch, int64_t received_ns, N
     step.hints = BuildHints(a, res, step, mode);
 
     // Remaining safe metadata.
-    Json attrs = Json::object();
-    for (const KeyValueView* kv : a.sorted()) {
-      if (internal::IsContentKey(kv->key)) continue;
-      std::string key = internal::SanitizeUtf8(kv->key);
-      if (attrs.contains(key)) continue;
-      attrs[std::move(key)] = SafeAttributeValue(msg_mode, kv->key, kv->value);
-    }
-    step.attributes_json = internal::DumpJson(attrs);
+    step.attributes_json = AttributesJson(a, msg_mode);
     out->steps.push_back(std::move(step));
   }
 }

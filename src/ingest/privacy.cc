@@ -458,6 +458,12 @@ class Scanner {
 
 }  // namespace
 
+bool NeedsRedaction(PrivacyMode mode, std::string_view text) {
+  if (text.empty()) return false;
+  Scanner scanner(text, mode != PrivacyMode::kFull);
+  return scanner.Run() > 0;
+}
+
 int Redact(PrivacyMode mode, std::string* text) {
   if (text == nullptr || text->empty()) return 0;
   // metadata-only keeps no content; whatever text is still kept (status messages) gets the

@@ -31,4 +31,8 @@ struct PrivacyPolicy {
 // private_key, jwt, email, phone, card, ssn, iban, account).
 int Redact(PrivacyMode mode, std::string* text);
 
+// True when Redact(mode, &copy) would replace anything in `text`; allocates nothing on the
+// common no-match path.
+bool NeedsRedaction(PrivacyMode mode, std::string_view text);
+
 }  // namespace tracery::ingest

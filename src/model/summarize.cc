@@ -97,6 +97,9 @@ struct UnionFind {
   }
 };
 
+// Timestamp granularity tolerated when ordering attempts (OTel JS start times are in ms).
+constexpr int64_t kClockSlackNs = 1'000'000;
+
 class Summarizer {
  public:
   Summarizer(std::string_view run_id, const std::vector<StepDigest>& input) : run_id_(run_id) {
@@ -249,7 +252,14 @@ class Summarizer {
       const auto& s = S(i);
       groups[Key{s.parent_id, s.name, s.type, s.tool_name}].push_back(i);
     }
-    for (const auto& [key, members] : groups) {
+    for (auto& [key, members] : groups) {
+      // Some SDKs report start times at millisecond resolution (OTel JS), so a retry can tie
+      // with, or appear to start slightly before the end of, the attempt it retries. Within equal
+      // start times put failed attempts first, and allow one clock tick of overlap below.
+      std::stable_sort(members.begin(), members.end(), [this](int x, int y) {
+        if (S(x).start_ns != S(y).start_ns) return S(x).start_ns < S(y).start_ns;
+        return Failed(S(x)) && !Failed(S(y));
+      });
       if (members.size() == 1) {
         chain_of_[members[0]] = static_cast<int>(chains_.size());
         chains_.push_back(members);
@@ -262,7 +272,7 @@ class Summarizer {
         const auto& s = S(i);
         int chain = kNone;
         if (s.attempt != 1 && !open.empty()) {
-          auto it = open.upper_bound({s.start_ns, INT_MAX});
+          auto it = open.upper_bound({s.start_ns + kClockSlackNs, INT_MAX});
           if (it != open.begin()) {
             --it;
             chain = it->second;

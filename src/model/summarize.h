@@ -77,8 +77,9 @@ struct RunSummary {
 //   agent/chain/workflow aggregates, so nothing is double counted. models are sorted, distinct.
 // - retries: explicit retry_of links form chains first (connected components, ordered by start).
 //   Remaining steps are grouped by (parent_id, name, type, tool_name); within a group, in start
-//   order, a step continues the chain whose last attempt failed (failure or status error) and ended
-//   at or before the step's start (the latest such chain); explicit attempt == 1 never continues.
+//   order (failed steps first among equal start times), a step continues the chain whose last
+//   attempt failed (failure or status error) and ended at or before the step's start plus one
+//   millisecond of clock granularity (the latest such chain); explicit attempt == 1 never continues.
 //   Attempts are numbered 1..n unless an explicit attempt value was reported (kept as is).
 // - a failed attempt is `recovered` when a later attempt of its chain ended without failure;
 //   failed attempts followed by another attempt are "superseded" and do not propagate.

@@ -201,8 +201,9 @@ Result<std::string> QueryService::ListRuns(const Params& params) const {
 namespace {
 
 // Steps come in execution order (start time, then step id). Spans started within the same clock
-// tick would then order a child before its parent by id alone; within each group of equal start
-// times, put every step after its parent (a stable topological order), and renumber seq.
+// tick would then order a child before its parent (or a retry before the attempt it retries) by
+// id alone; within each group of equal start times, put every step after its parent and after
+// the attempt it retries (a stable topological order), and renumber seq.
 void OrderParentsFirst(std::vector<store::StoredStep>& steps) {
   size_t i = 0;
   while (i < steps.size()) {
@@ -222,7 +223,8 @@ void OrderParentsFirst(std::vector<store::StoredStep>& steps) {
           if (placed[k]) continue;
           bool parent_pending = false;
           for (size_t m = 0; m < group.size(); ++m) {
-            if (!placed[m] && m != k && group[m].step.step_id == group[k].step.parent_id) {
+            if (!placed[m] && m != k &&
+                (group[m].step.step_id == group[k].step.parent_id || group[m].step.step_id == group[k].step.retry_of)) {
               parent_pending = true;
               break;
             }

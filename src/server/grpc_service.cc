@@ -151,7 +151,7 @@ struct GrpcIngestServer::Impl {
       reactor->Finish(ToGrpcStatus(auth_st, retry_after_s));
       return reactor;
     }
-    InflightSlot slot = pipeline->TryAcquire();
+    InflightSlot slot = pipeline->TryAcquire(request->Length());
     if (!slot) {
       reactor->Finish(ToGrpcStatus(
           ResourceExhaustedError("too many concurrent ingest requests, retry later"), retry_after_s));

@@ -47,12 +47,14 @@ IngestPipeline::IngestPipeline(ingest::NormalizeOptions normalize, store::Store*
       max_inflight_(max_inflight),
       max_inflight_bytes_(max_inflight_bytes) {}
 
-bool IngestPipeline::TryAddBytes(size_t more) {
+bool IngestPipeline::TryAddBytes(size_t own, size_t more) {
   if (more == 0) return true;
   size_t cur = inflight_bytes_.load(std::memory_order_acquire);
   while (true) {
-    // An idle pipeline admits any size; the request size cap is max_request_bytes' job.
-    if (max_inflight_bytes_ > 0 && cur > 0 && (cur + more > max_inflight_bytes_ || cur + more < cur)) return false;
+    // A request alone in flight may grow to any size: the request size cap is
+    // max_request_bytes' job, and refusing it would only make its sender retry forever.
+    const bool alone = cur <= own;
+    if (max_inflight_bytes_ > 0 && !alone && (cur + more > max_inflight_bytes_ || cur + more < cur)) return false;
     if (inflight_bytes_.compare_exchange_weak(cur, cur + more, std::memory_order_acq_rel)) return true;
   }
 }
@@ -63,7 +65,7 @@ InflightSlot IngestPipeline::TryAcquire(size_t bytes) {
     inflight_.fetch_sub(1, std::memory_order_acq_rel);
     return InflightSlot();
   }
-  if (!TryAddBytes(bytes)) {
+  if (!TryAddBytes(0, bytes)) {
     inflight_.fetch_sub(1, std::memory_order_acq_rel);
     return InflightSlot();
   }
@@ -73,7 +75,7 @@ InflightSlot IngestPipeline::TryAcquire(size_t bytes) {
 bool InflightSlot::ReserveBytes(size_t total) {
   if (owner_ == nullptr) return false;
   if (total <= bytes_) return true;
-  if (!owner_->TryAddBytes(total - bytes_)) return false;
+  if (!owner_->TryAddBytes(bytes_, total - bytes_)) return false;
   bytes_ = total;
   return true;
 }

@@ -79,8 +79,8 @@ class IngestPipeline {
 
   // Takes a slot with `bytes` reserved (the request's Content-Length, or 0 when unknown) if
   // fewer than max_inflight requests are running and the reserved bytes of all requests stay
-  // within max_inflight_bytes. A request is always admitted when no bytes are reserved, so one
-  // body of up to max_request_bytes always gets through. An empty slot otherwise (the caller
+  // within max_inflight_bytes. A request alone in flight is always admitted (and may grow), so
+  // one body of up to max_request_bytes always gets through. An empty slot otherwise (the caller
   // answers 503 / RESOURCE_EXHAUSTED): the bodies, their decoded views and normalized steps
   // (3-4x the body) are what bounds the server's memory.
   InflightSlot TryAcquire(size_t bytes = 0);
@@ -94,8 +94,9 @@ class IngestPipeline {
 
  private:
   friend class InflightSlot;
-  // Adds `more` reserved bytes unless over budget (see TryAcquire).
-  bool TryAddBytes(size_t more);
+  // Adds `more` reserved bytes to a request already holding `own`, unless over budget (see
+  // TryAcquire).
+  bool TryAddBytes(size_t own, size_t more);
 
   ingest::Normalizer normalizer_;
   store::Store* store_;

@@ -112,7 +112,7 @@ class ServerImpl final : public Server {
         grpc_host_(std::move(grpc_host)),
         grpc_port_cfg_(grpc_port_cfg),
         auth_(options.api_keys),
-        pipeline_(normalize, store, options.max_inflight_requests),
+        pipeline_(normalize, store, options.max_inflight_requests, options.max_inflight_bytes),
         query_(store) {
     SetupHttp();
   }
@@ -349,25 +349,38 @@ class ServerImpl final : public Server {
       ReplyOtlpError(res, enc, 503, UnavailableError("server is shutting down"));
       return;
     }
-    InflightSlot slot = pipeline_.TryAcquire();
+    InflightSlot slot = pipeline_.TryAcquire(req.get_header_value<uint64_t>("Content-Length"));
     if (!slot) {
       DrainOrClose(req, res, reader);
       ReplyOtlpError(res, enc, 503,
                      UnavailableError("too many concurrent ingest requests (" +
-                                      std::to_string(options_.max_inflight_requests) + "), retry later"));
+                                      std::to_string(options_.max_inflight_requests) + " requests or " +
+                                      std::to_string(options_.max_inflight_bytes) + " bytes), retry later"));
       return;
     }
     // Raw (still compressed) bytes, capped as they arrive.
     std::string body;
     bool too_large = false;
+    bool over_budget = false;  // a body without Content-Length outgrew the in-flight byte budget
     bool read_ok = reader([&](const char* data, size_t n) {
       if (body.size() + n > max) {
         too_large = true;
         return false;
       }
+      if (!slot.ReserveBytes(body.size() + n)) {
+        over_budget = true;
+        return false;
+      }
       body.append(data, n);
       return true;
     });
+    if (over_budget) {
+      res.set_header("Connection", "close");
+      ReplyOtlpError(res, enc, 503,
+                     UnavailableError("too many request bytes in flight (limit " +
+                                      std::to_string(options_.max_inflight_bytes) + "), retry later"));
+      return;
+    }
     if (too_large) {
       res.set_header("Connection", "close");
       ReplyOtlpError(res, enc, 413,
@@ -390,6 +403,12 @@ class ServerImpl final : public Server {
       }
       if (!st.ok()) {
         ReplyOtlpError(res, enc, 400, InvalidArgumentError("invalid " + raw_encoding + " body: " + st.message()));
+        return;
+      }
+      if (!slot.ReserveBytes(inflated.size())) {
+        ReplyOtlpError(res, enc, 503,
+                       UnavailableError("too many request bytes in flight (limit " +
+                                        std::to_string(options_.max_inflight_bytes) + "), retry later"));
         return;
       }
       body = std::move(inflated);
@@ -480,6 +499,7 @@ class ServerImpl final : public Server {
                     {"db_bytes", info->db_bytes},
                     {"queue_bytes", info->queue_bytes}};
       j["ingest_inflight"] = pipeline_.inflight();
+      j["ingest_inflight_bytes"] = pipeline_.inflight_bytes();
       j["live_clients"] = hub_ ? hub_->subscriber_count() : 0;
       res.status = 200;
     }

@@ -24,6 +24,9 @@ struct ServerOptions {
   std::vector<ApiKey> api_keys;  // required (non-empty) when either address is not loopback
   size_t max_request_bytes = 64 << 20;  // after decompression (OTLP spec recommendation)
   int max_inflight_requests = 64;        // concurrent ingest requests before 503
+  // Request body bytes (Content-Length, then decompressed size) being ingested at once before
+  // 503; each request holds about 3-4x its body while decoded and normalized. 0 = no limit.
+  size_t max_inflight_bytes = 64 << 20;
   int http_threads = 32;
   int read_timeout_s = 10;   // slow clients are cut off
   int write_timeout_s = 10;

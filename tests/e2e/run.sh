@@ -8,6 +8,10 @@ cd "$here"
 if [[ ! -d node_modules ]]; then
   npm ci --no-audit --no-fund
 fi
+# The README walkthrough's example is tested too (quickstart.test.mjs).
+if [[ ! -d ../../examples/quickstart/node_modules ]]; then
+  (cd ../../examples/quickstart && npm ci --no-audit --no-fund)
+fi
 if [[ -n "${TRACERY_BIN:-}" ]]; then
   # Accept a path relative to the caller's directory.
   case "$TRACERY_BIN" in /*) ;; *) TRACERY_BIN="$OLDPWD/$TRACERY_BIN" ;; esac

@@ -1320,6 +1320,8 @@ TEST(RetryTest, InvalidValuesIgnored) {
 
 // --- content: dedup, hygiene ------------------------------------------------------------------
 
+// An SDK re-sends the conversation serialized the same way on every call (the whitespace
+// between elements may differ); each message must map to the same part bytes.
 TEST(ContentTest, SameMessageInTwoCallsHasIdenticalBytes) {
   TraceBatch b;
   SpanBuilder(&b, kSpan2)
@@ -1331,8 +1333,8 @@ TEST(ContentTest, SameMessageInTwoCallsHasIdenticalBytes) {
   SpanBuilder(&b, kSpan3)
       .Attr("gen_ai.operation.name", "chat")
       .Attr("gen_ai.input.messages",
-            R"([ { "parts" : [ { "content" : "You are helpful", "type" : "text" } ], "role" : "system" },
-                 {"parts":[{"content":"Hi","type":"text"}],"role":"user"},
+            R"([ {"role":"system","parts":[{"type":"text","content":"You are helpful"}]} ,
+                 {"role":"user","parts":[{"type":"text","content":"Hi"}]},
                  {"role":"assistant","parts":[{"type":"text","content":"Hello"}]},
                  {"role":"user","parts":[{"type":"text","content":"Bye"}]}])")
       .Done();

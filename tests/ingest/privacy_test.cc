@@ -189,5 +189,35 @@ TEST(RedactTest, UnterminatedPemIsMaskedToEnd) {
   EXPECT_EQ(Full("-----BEGIN PRIVATE KEY-----\nMIIEv"), "[REDACTED:private_key]");
 }
 
+// NeedsRedaction is the allocation-free predicate the content cache relies on: it must agree
+// with Redact on every input.
+TEST(NeedsRedactionTest, AgreesWithRedact) {
+  const char* samples[] = {
+      "",
+      "plain words only",
+      "mail bob@example.com",
+      "call 415-555-0134 now",
+      "key sk-abcdefghijklmnopqrstuvwxyz",
+      "Authorization: Bearer abcdef0123456789",
+      "password=hunter2",
+      "postgres://u:pw@db/x",
+      "card 4111 1111 1111 1111",
+      "ssn 123-45-6789",
+      "IBAN GB82 WEST 1234 5698 7654 32",
+      "account 123456789012",
+      "order 12345 shipped",
+      "-----BEGIN PRIVATE KEY-----\nMIIEv",
+  };
+  for (const char* sample : samples) {
+    for (auto mode : {PrivacyMode::kFull, PrivacyMode::kMask}) {
+      std::string copy = sample;
+      const bool changed = Redact(mode, &copy) > 0;
+      EXPECT_EQ(NeedsRedaction(mode, sample), changed) << sample << " mode " << ToString(mode);
+    }
+  }
+  EXPECT_FALSE(NeedsRedaction(PrivacyMode::kFull, "mail bob@example.com"));
+  EXPECT_TRUE(NeedsRedaction(PrivacyMode::kMask, "mail bob@example.com"));
+}
+
 }  // namespace
 }  // namespace tracery::ingest

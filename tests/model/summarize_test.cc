@@ -713,3 +713,38 @@ TEST(SummarizeAgentsTest, DelegationIsNotAlsoReportedAsInvoke) {
 
 }  // namespace
 }  // namespace tracery::model
+
+namespace tracery::model {
+namespace {
+
+// OTel JS reports start times in whole milliseconds while durations are precise: a retry can
+// share its failed attempt's start, or appear to start before that attempt's recorded end.
+TEST(SummarizeRetryClockTest, MillisecondStartTimesStillChainRetries) {
+  auto root = MakeStep("r", "", "agent", StepType::kAgent, 0, 100);
+  auto failed = MakeStep("b2", "r", "lookup", StepType::kTool, 10, 10);
+  failed.end_ns = 10 * kMs + 366'000;
+  Fail(failed, FailureType::kTool, "timeout");
+  auto retry = MakeStep("a1", "r", "lookup", StepType::kTool, 10, 10);  // sorts first by id
+  retry.end_ns = 10 * kMs + 88'000;
+  RunSummary s = SummarizeRun("run", {root, failed, retry});
+  EXPECT_EQ(s.run.retry_count, 1);
+  EXPECT_EQ(s.run.status, RunStatus::kPartial);
+  const RetryLink* l = FindLink(s, "a1");
+  ASSERT_NE(l, nullptr);
+  EXPECT_EQ(l->attempt, 2);
+  EXPECT_EQ(l->retry_of, "b2");
+  ASSERT_EQ(s.failures.size(), 1u);
+  EXPECT_TRUE(s.failures[0].recovered);
+}
+
+TEST(SummarizeRetryClockTest, OverlapBeyondOneMillisecondIsParallelNotARetry) {
+  auto root = MakeStep("r", "", "agent", StepType::kAgent, 0, 100);
+  auto failed = MakeStep("f", "r", "lookup", StepType::kTool, 10, 13);
+  Fail(failed, FailureType::kTool, "timeout");
+  auto other = MakeStep("o", "r", "lookup", StepType::kTool, 11, 14);  // started 2 ms before f ended
+  RunSummary s = SummarizeRun("run", {root, failed, other});
+  EXPECT_EQ(s.run.retry_count, 0);
+}
+
+}  // namespace
+}  // namespace tracery::model

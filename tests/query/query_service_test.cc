@@ -584,7 +584,11 @@ TEST(QueryServiceOrderTest, ParentsComeFirstWhenStartTimesTie) {
   add("000000000000000f", "", 1000);
   add("0000000000000001", "000000000000000a", 1000);
   add("0000000000000002", "000000000000000a", 2000);
-  d.total_steps = 4;
+  // A retry that ties with the attempt it retries comes after it, whatever the ids say.
+  add("0000000000000003", "000000000000000a", 3000);
+  d.steps.back().step.retry_of = "0000000000000004";
+  add("0000000000000004", "000000000000000a", 3000);
+  d.total_steps = 6;
   store.details[d.run.run_id] = d;
   QueryService service(&store);
   ASSERT_OK_AND_ASSIGN(std::string text, service.GetRun(d.run.run_id, {}));
@@ -596,8 +600,8 @@ TEST(QueryServiceOrderTest, ParentsComeFirstWhenStartTimesTie) {
     seqs.push_back(s["seq"]);
   }
   EXPECT_EQ(ids, (std::vector<std::string>{"000000000000000f", "000000000000000a", "0000000000000001",
-                                           "0000000000000002"}));
-  EXPECT_EQ(seqs, (std::vector<int>{0, 1, 2, 3}));
+                                           "0000000000000002", "0000000000000004", "0000000000000003"}));
+  EXPECT_EQ(seqs, (std::vector<int>{0, 1, 2, 3, 4, 5}));
 }
 
 }  // namespace

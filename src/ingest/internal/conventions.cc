@@ -244,14 +244,31 @@ std::string DumpJson(const Json& j) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+namespace {
+inline uint64_t LenBit(std::string_view k) { return uint64_t{1} << (k.size() & 63); }
+inline uint64_t TailBit(std::string_view k) {
+  return uint64_t{1} << ((k.size() * 7 + static_cast<unsigned char>(k.back())) & 63);
+}
+}  // namespace
+
 AttrIndex::AttrIndex(Attributes attrs) {
   sorted_.reserve(attrs.size());
-  for (const auto& kv : attrs) sorted_.push_back(&kv);
+  for (const auto& kv : attrs) {
+    sorted_.push_back(&kv);
+    len_mask_ |= LenBit(kv.key);
+    if (!kv.key.empty()) tail_mask_ |= TailBit(kv.key);
+  }
   std::stable_sort(sorted_.begin(), sorted_.end(),
                    [](const KeyValueView* a, const KeyValueView* b) { return a->key < b->key; });
 }
 
+bool AttrIndex::MaybePresent(std::string_view key) const {
+  if ((len_mask_ & LenBit(key)) == 0) return false;
+  return key.empty() || (tail_mask_ & TailBit(key)) != 0;
+}
+
 const AnyValueView* AttrIndex::Get(std::string_view key) const {
+  if (!MaybePresent(key)) return nullptr;
   auto it = std::lower_bound(sorted_.begin(), sorted_.end(), key,
                              [](const KeyValueView* a, std::string_view k) { return a->key < k; });
   if (it == sorted_.end() || (*it)->key != key) return nullptr;
@@ -434,6 +451,33 @@ std::string_view HttpStatusCode(int64_t status) {
   if (status == 401 || status == 403) return "auth_error";
   if (status >= 500) return "api_error";
   return "error";
+}
+
+void AppendJsonString(std::string_view utf8, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  size_t run = 0;
+  for (size_t i = 0; i < utf8.size(); ++i) {
+    const auto c = static_cast<unsigned char>(utf8[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(utf8.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\b': out->append("\\b"); break;
+      case '\t': out->append("\\t"); break;
+      case '\n': out->append("\\n"); break;
+      case '\f': out->append("\\f"); break;
+      case '\r': out->append("\\r"); break;
+      default: {
+        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out->append(esc, 6);
+      }
+    }
+  }
+  out->append(utf8.data() + run, utf8.size() - run);
+  out->push_back('"');
 }
 
 std::string AsciiLower(std::string_view s) {

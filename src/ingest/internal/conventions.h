@@ -58,7 +58,13 @@ class AttrIndex {
   const std::vector<const KeyValueView*>& sorted() const { return sorted_; }
 
  private:
+  // Quick rejection of absent keys (most lookups are): bit (len & 63) of len_mask_ and bit
+  // ((len * 7 + last byte) & 63) of tail_mask_ are set for every key present.
+  bool MaybePresent(std::string_view key) const;
+
   std::vector<const KeyValueView*> sorted_;
+  uint64_t len_mask_ = 0;
+  uint64_t tail_mask_ = 0;
 };
 
 // Rebuilds the list flattened under `prefix` ("llm.input_messages." -> element 0 from
@@ -80,6 +86,9 @@ std::string_view ClassifyErrorText(std::string_view text);
 // 429 -> rate_limit, 408/504 -> timeout, 401/403 -> auth_error, 5xx -> api_error, other 4xx ->
 // error; "" below 400.
 std::string_view HttpStatusCode(int64_t status);
+
+// Appends `utf8` (valid UTF-8) as a JSON string literal, byte-identical to DumpJson's output.
+void AppendJsonString(std::string_view utf8, std::string* out);
 
 std::string AsciiLower(std::string_view s);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);

@@ -1,5 +1,6 @@
 #include "ingest/internal/redact_cache.h"
 
+#include <algorithm>
 #include <random>
 
 #include <xxhash.h>
