@@ -28,7 +28,6 @@
 #include <mutex>
 #include <optional>
 #include <random>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -261,6 +260,20 @@ std::optional<Flags> ParseFlags(int argc, char** argv) {
 // ---------------------------------------------------------------------------------------------
 // The server subprocess
 
+// The port in the server's "tracery serving http=HOST:PORT ..." line, or -1.
+int ParseServingPort(std::string_view line) {
+  constexpr std::string_view kMarker = "tracery serving http=";
+  size_t at = line.find(kMarker);
+  if (at == std::string_view::npos) return -1;
+  std::string_view rest = line.substr(at + kMarker.size());
+  size_t colon = rest.find(':');
+  if (colon == std::string_view::npos) return -1;
+  int port = 0;
+  size_t i = colon + 1;
+  for (; i < rest.size() && rest[i] >= '0' && rest[i] <= '9' && port < 100000; ++i) port = port * 10 + (rest[i] - '0');
+  return i > colon + 1 && port > 0 && port < 65536 ? port : -1;
+}
+
 class ServerProcess {
  public:
   ~ServerProcess() {
@@ -388,7 +401,6 @@ class ServerProcess {
 
   // Drains the child's output (so it never blocks on a full pipe) and keeps the last lines.
   void ReadLog() {
-    static const std::regex kServing(R"(tracery serving http=([^\s:]+):(\d+))");
     std::string buf;
     char chunk[4096];
     while (true) {
@@ -400,10 +412,12 @@ class ServerProcess {
         std::string line = buf.substr(0, nl);
         buf.erase(0, nl + 1);
         std::lock_guard<std::mutex> lock(mu_);
-        std::smatch m;
-        if (port_ <= 0 && std::regex_search(line, m, kServing)) {
-          port_ = std::stoi(m[2].str());
-          cv_.notify_all();
+        if (port_ <= 0) {
+          int port = ParseServingPort(line);
+          if (port > 0) {
+            port_ = port;
+            cv_.notify_all();
+          }
         }
         if (line.find("error") != std::string::npos || line.find("ERROR") != std::string::npos) {
           ++error_lines_;

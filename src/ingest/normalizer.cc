@@ -384,6 +384,9 @@ std::string AttributesJson(const AttrIndex& a, PrivacyMode mode) {
       case ValueType::kString:
         if (IsSecretKey(kv->key, &kind) && !v.str.empty()) {
           internal::AppendJsonString("[REDACTED:" + std::string(kind) + "]", &out);
+        } else if (v.str.size() <= kMaxAttributeValue && internal::IsValidUtf8(v.str) &&
+                   !NeedsRedaction(mode, v.str)) {
+          internal::AppendJsonString(v.str, &out);  // common case: nothing to change, no copy
         } else {
           internal::AppendJsonString(RedactedText(mode, v.str, kMaxAttributeValue), &out);
         }

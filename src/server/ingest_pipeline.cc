@@ -1,6 +1,12 @@
 #include "server/ingest_pipeline.h"
 
+#include <cstdlib>
+#include <thread>
 #include <utility>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "core/clock.h"
 #include "ingest/otlp_decode.h"
@@ -38,6 +44,14 @@ std::optional<BodyEncoding> ParseContentEncoding(std::string_view content_encodi
   if (enc == "gzip" || enc == "x-gzip") return BodyEncoding::kGzip;
   if (enc == "deflate") return BodyEncoding::kDeflate;
   return std::nullopt;
+}
+
+void LimitMallocArenas() {
+#if defined(__GLIBC__)
+  if (std::getenv("MALLOC_ARENA_MAX") != nullptr) return;  // the operator's choice wins
+  const unsigned cores = std::thread::hardware_concurrency();
+  mallopt(M_ARENA_MAX, static_cast<int>(cores < 2 ? 2 : cores));
+#endif
 }
 
 IngestPipeline::IngestPipeline(ingest::NormalizeOptions normalize, store::Store* store, int max_inflight,

@@ -35,6 +35,12 @@ struct ExportOutcome {
   int64_t events = 0;
 };
 
+// Caps glibc malloc arenas at the core count (min 2) unless MALLOC_ARENA_MAX is set. Ingest
+// allocates multi-MB bodies and batches on many pool threads; with the default 8 arenas per core
+// each arena keeps its own high-water mark and peak RSS under overload grew ~1.7x (measured,
+// docs/decisions/0002-sqlite-store.md). Process-wide; call before the pool threads start.
+void LimitMallocArenas();
+
 class IngestPipeline;
 
 // Holds one in-flight ingest slot and the request bytes reserved with it; releases both on

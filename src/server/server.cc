@@ -125,6 +125,7 @@ class ServerImpl final : public Server {
     if (stopped_) return FailedPreconditionError("server was stopped; create a new one");
     // Writes to a client that went away must fail with EPIPE, not kill the process.
     ::signal(SIGPIPE, SIG_IGN);
+    LimitMallocArenas();
     int max_sse = tuning_.max_sse_clients >= 0 ? tuning_.max_sse_clients : std::max(1, options_.http_threads / 2);
     hub_ = LiveHub::Create(store_, tuning_.sse_queue_capacity, max_sse);
 
@@ -360,6 +361,9 @@ class ServerImpl final : public Server {
     }
     // Raw (still compressed) bytes, capped as they arrive.
     std::string body;
+    // One allocation of the announced size: growing by doubling would hold up to 2x, plus a
+    // copy, per request.
+    body.reserve(std::min<uint64_t>(req.get_header_value<uint64_t>("Content-Length"), max));
     bool too_large = false;
     bool over_budget = false;  // a body without Content-Length outgrew the in-flight byte budget
     bool read_ok = reader([&](const char* data, size_t n) {

@@ -80,7 +80,7 @@ static simdjson::dom::parser& ThreadParser() {
 
 // Bigger documents take the caller's exact path, so the per-thread parser never keeps more than
 // a few times this much memory.
-constexpr size_t kMaxSimdjsonDoc = 8 << 20;
+constexpr size_t kMaxSimdjsonDoc = 1 << 20;
 
 bool IsValidJson(std::string_view json) {
   if (json.size() > kMaxSimdjsonDoc) return false;

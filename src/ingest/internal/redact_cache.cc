@@ -88,7 +88,7 @@ void CleanContentCache::Insert(std::string_view bytes, PrivacyMode mode, CleanKi
 void CleanContentCache::Clear() {
   for (size_t i = 0; i < kShards; ++i) {
     std::lock_guard<std::mutex> lock(shards_[i].mu);
-    std::vector<Key>().swap(shards_[i].slots);
+    std::fill(shards_[i].slots.begin(), shards_[i].slots.end(), Key{});  // keeps the allocation
     shards_[i].used = 0;
   }
 }
