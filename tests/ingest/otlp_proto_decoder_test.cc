@@ -469,7 +469,8 @@ TEST(OtlpProtoDecoderTest, NestingLimitIsExact) {
 }
 
 TEST(OtlpProtoDecoderTest, AttributeSizeLimit) {
-  DecodeOptions opts;  // 16 MiB
+  DecodeOptions opts;
+  opts.max_attribute_value = 16 << 20;  // the default is the request cap (64 MiB); test a smaller one
   auto request = [](size_t n) {
     ExportTraceServiceRequest req;
     auto* s = req.add_resource_spans()->add_scope_spans()->add_spans();
