@@ -137,6 +137,11 @@ const std::vector<ScalarKey>& ScalarKeys() {
          c->limits.max_request_bytes = n;
          return OkStatus();
        }},
+      {"limits.max_inflight_bytes",
+       [](Config* c, std::string_view v) -> Status {
+         TRACERY_ASSIGN_OR_RETURN(c->limits.max_inflight_bytes, ParseByteSize(v));
+         return OkStatus();
+       }},
       {"limits.max_inflight_requests",
        [](Config* c, std::string_view v) -> Status {
          TRACERY_ASSIGN_OR_RETURN(c->limits.max_inflight_requests, ParseInt(v, 1, 100000));
@@ -445,6 +450,7 @@ server::ServerOptions Config::ToServerOptions() const {
   o.api_keys = api_keys;
   o.max_request_bytes = static_cast<size_t>(limits.max_request_bytes);
   o.max_inflight_requests = static_cast<int>(limits.max_inflight_requests);
+  o.max_inflight_bytes = static_cast<size_t>(limits.max_inflight_bytes);
   o.http_threads = static_cast<int>(limits.http_threads);
   o.read_timeout_s = static_cast<int>(limits.read_timeout_s);
   o.write_timeout_s = static_cast<int>(limits.write_timeout_s);
@@ -602,6 +608,7 @@ std::string RenderConfigYaml(const Config& c) {
   out += "limits:\n";
   line(2, "max_request_bytes", FormatBytes(c.limits.max_request_bytes), "limits.max_request_bytes");
   line(2, "max_inflight_requests", std::to_string(c.limits.max_inflight_requests), "limits.max_inflight_requests");
+  line(2, "max_inflight_bytes", FormatBytes(c.limits.max_inflight_bytes), "limits.max_inflight_bytes");
   line(2, "read_timeout_s", std::to_string(c.limits.read_timeout_s), "limits.read_timeout_s");
   line(2, "write_timeout_s", std::to_string(c.limits.write_timeout_s), "limits.write_timeout_s");
   line(2, "http_threads", std::to_string(c.limits.http_threads), "limits.http_threads");

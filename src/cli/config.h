@@ -31,6 +31,7 @@ struct Config {
   struct Limits {
     uint64_t max_request_bytes = 64ull << 20;
     int64_t max_inflight_requests = 64;
+    uint64_t max_inflight_bytes = 64ull << 20;  // request bodies being processed at once; 0 = no limit
     int64_t read_timeout_s = 10;
     int64_t write_timeout_s = 10;
     int64_t http_threads = 32;

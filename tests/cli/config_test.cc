@@ -77,6 +77,7 @@ TEST(ConfigTest, FullFileIsParsed) {
                             "limits:\n"
                             "  max_request_bytes: 20MB\n"
                             "  max_inflight_requests: 8\n"
+                            "  max_inflight_bytes: 16MiB\n"
                             "  read_timeout_s: 3\n"
                             "  write_timeout_s: 4\n"
                             "  http_threads: 5\n"
@@ -103,6 +104,7 @@ TEST(ConfigTest, FullFileIsParsed) {
   EXPECT_EQ(c.store.max_queue_bytes, 1ull << 30);
   auto so = c.ToServerOptions();
   EXPECT_EQ(so.max_inflight_requests, 8);
+  EXPECT_EQ(so.max_inflight_bytes, size_t{16} << 20);
   EXPECT_EQ(so.read_timeout_s, 3);
   EXPECT_EQ(so.write_timeout_s, 4);
   EXPECT_EQ(so.http_threads, 5);
