@@ -976,6 +976,21 @@ void DetectAutogenMessaging(const AttrIndex& a, model::Step* step) {
   }
 }
 
+// Span links that point into the span's own trace, as hex span ids (deduplicated, self-links
+// dropped, capped so a hostile span cannot blow up the row). Links to other traces are ignored
+// for now: a run is one trace.
+void FillLinkedSteps(const SpanView& span, model::Step* step) {
+  constexpr size_t kMaxLinks = 64;
+  for (const SpanLinkView& link : span.links) {
+    if (step->linked_steps.size() >= kMaxLinks) break;
+    if (link.trace_id != span.trace_id || link.span_id.size() != 8) continue;
+    std::string id = IdHex(link.span_id);
+    if (id.empty() || id == step->step_id) continue;
+    if (std::find(step->linked_steps.begin(), step->linked_steps.end(), id) != step->linked_steps.end()) continue;
+    step->linked_steps.push_back(std::move(id));
+  }
+}
+
 }  // namespace
 
 Normalizer::Normalizer(NormalizeOptions options) : options_(std::move(options)) {}
@@ -1013,6 +1028,7 @@ void Normalizer::NormalizeTraces(const TraceBatch& batch, int64_t received_ns, N
                           256);
     DetectHandoff(a, span.name, &step);
     DetectAutogenMessaging(a, &step);
+    if (!step.run_id.empty() && !span.links.empty()) FillLinkedSteps(span, &step);
 
     const PrivacyMode mode = options_.privacy.ModeFor(res.Str("service.name"), step.agent);
     const PrivacyMode msg_mode = mode == PrivacyMode::kFull ? PrivacyMode::kFull : PrivacyMode::kMask;

@@ -185,6 +185,9 @@ struct Step {
   // Handoffs / delegation: the agent this step hands work to ("" when none).
   std::string handoff_to;
   std::string handoff_from;
+  // Span links into the same trace (hex span ids, in link order). A link's target is usually the
+  // sender of a message this step consumes; links to other traces are dropped.
+  std::vector<std::string> linked_steps;
   // Safe metadata: the span's remaining non-content attributes as a JSON object.
   std::string attributes_json = "{}";
   std::string scope_name;  // instrumentation scope, for diagnostics

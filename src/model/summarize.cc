@@ -30,6 +30,7 @@ StepDigest DigestOf(const Step& step) {
   d.retry_of = step.retry_of;
   d.handoff_to = step.handoff_to;
   d.handoff_from = step.handoff_from;
+  d.linked_steps = step.linked_steps;
   d.failure = step.failure;
   d.hints = step.hints;
   return d;
@@ -598,6 +599,34 @@ class Summarizer {
           m.time_ns = s.start_ns;
           out.messages.push_back(std::move(m));
         }
+      }
+    }
+    // Span links: a step linked to a step of another agent received a message from that agent
+    // (AutoGen runtime "process" spans link to the sender's "publish"/"send" span).
+    // (step_id, from, to) already carried by a message; built only when some step has links.
+    std::set<std::tuple<std::string, std::string, std::string>> carried;
+    bool carried_built = false;
+    for (int i = 0; i < n; ++i) {
+      const auto& s = S(i);
+      if (s.linked_steps.empty() || agent_[i].empty()) continue;
+      if (!carried_built) {
+        for (const auto& m : out.messages) carried.emplace(m.step_id, m.from_agent, m.to_agent);
+        carried_built = true;
+      }
+      for (const auto& linked : s.linked_steps) {
+        auto it = index_.find(std::string_view(linked));
+        if (it == index_.end()) continue;
+        std::string_view from = agent_[it->second];
+        if (from.empty() || from == agent_[i]) continue;
+        if (!carried.emplace(s.step_id, std::string(from), std::string(agent_[i])).second) continue;
+        Message m;
+        m.run_id = std::string(run_id_);
+        m.from_agent = std::string(from);
+        m.to_agent = std::string(agent_[i]);
+        m.kind = "message";
+        m.step_id = s.step_id;
+        m.time_ns = s.start_ns;
+        out.messages.push_back(std::move(m));
       }
     }
     std::stable_sort(out.messages.begin(), out.messages.end(), [](const Message& a, const Message& b) {

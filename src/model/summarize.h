@@ -31,6 +31,7 @@ struct StepDigest {
   int max_attempts = 0;  // explicit retry budget, when instrumentation reports one (0 = unknown)
   std::string handoff_to;
   std::string handoff_from;
+  std::vector<std::string> linked_steps;  // same-trace span links (hex span ids)
   std::optional<Failure> failure;
   RunHints hints;  // usually empty except on root / annotated spans
 };
@@ -104,7 +105,10 @@ struct RunSummary {
 // - messages: steps with handoff_to -> {from: handoff_from, else the step's agent, else nearest
 //   agent ancestor's agent; kind "delegation" when the step name mentions delegate/coworker,
 //   else "handoff"}; agent-typed steps whose nearest agent-typed ancestor has a different
-//   non-empty agent -> {parent agent -> child agent, "invoke"}. Ordered by time, then step_id.
+//   non-empty agent -> {parent agent -> child agent, "invoke"}; each linked_steps entry present
+//   in the run whose effective agent (own or inherited) is non-empty and differs from this
+//   step's -> {linked agent -> this agent, "message"}, skipped when the step already carries an
+//   identical (from, to) message. Ordered by time, then step_id.
 // - retries list: every step in a chain of length > 1, plus lone steps with an explicit
 //   retry_of or attempt > 1. Hostile parent/retry cycles are broken deterministically.
 RunSummary SummarizeRun(std::string_view run_id, const std::vector<StepDigest>& steps);

@@ -140,7 +140,7 @@ Status SqliteStore::PrepareWriterStatements() {
       writer_db_.Prepare("SELECT step_id, parent_id, name, type, COALESCE(agent_explicit, agent), start_ns, end_ns, status, model, tool_name, "
                          "tok_input, tok_output, tok_total, tok_cache_read, tok_cache_write, tok_reasoning, "
                          "tok_present, cost_usd, attempt_explicit, retry_of_explicit, handoff_to, handoff_from, "
-                         "f_type, f_code, f_message, f_source, f_time_ns, f_error_type, hints_json, attempt, retry_of, agent "
+                         "f_type, f_code, f_message, f_source, f_time_ns, f_error_type, hints_json, attempt, retry_of, agent, links "
                          "FROM steps WHERE run_id = ?"));
   std::string run_params, run_updates;
   {
@@ -465,6 +465,7 @@ size_t SqliteStore::Prepare(Pending* pending) {
       ps.attributes_compressed = true;
     }
     ps.hints_json = HintsToJson(step.hints);
+    if (!step.linked_steps.empty()) ps.links = JoinLinks(step.linked_steps);
   }
 
   // Skip content the store already holds; one lock for the whole batch.
@@ -498,7 +499,7 @@ size_t SqliteStore::Prepare(Pending* pending) {
     for (uint32_t k : step_parts[i]) {
       if (blob_of[k] != kNoBlob) ps.blobs.push_back(blob_of[k]);
     }
-    bytes += sizeof(PreparedStep) + ps.manifest.size() + ps.attributes.size() + ps.hints_json.size() +
+    bytes += sizeof(PreparedStep) + ps.manifest.size() + ps.attributes.size() + ps.hints_json.size() + ps.links.size() +
              ps.blobs.size() * sizeof(uint32_t);
     model::Step& step = batch.steps[i];
     // The raw parts are now in blobs (or already stored): free them while the batch waits.
@@ -521,6 +522,7 @@ Status SqliteStore::WriteStep(const Pending& pending, size_t index, bool* insert
   }
   extras.hints_json = ps.hints_json;
   extras.manifest = ps.manifest;
+  extras.links = ps.links;
 
   BindStep(insert_step_, 1, step, extras);
   TRACERY_RETURN_IF_ERROR(insert_step_.Run());
@@ -611,6 +613,7 @@ Status SqliteStore::SummarizeInTxn(const std::string& run_id, int64_t now_ns, mo
       Status hs = HintsFromJson(q.Text(28), &d.hints);
       if (!hs.ok()) log::Warn("store: run {} step {}: {}", run_id, d.step_id, hs.message());
     }
+    d.linked_steps = SplitLinks(q.Text(32));
     current.push_back(Current{static_cast<int>(q.Int(29)), q.Str(30), d.attempt, d.retry_of, q.Str(31)});
     digests.push_back(std::move(d));
   }

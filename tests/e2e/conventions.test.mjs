@@ -72,9 +72,7 @@ const traceIds = [];
 
 // Known gaps, tracked as issues: the golden states the right answer; the test is reported as a
 // todo (it runs and its result is printed, but does not fail the suite) until the gap is closed.
-const KNOWN_GAPS = {
-  'autogen-messaging': 'AutoGen receive/process spans link to the sender span: span links are not yet turned into messages',
-};
+const KNOWN_GAPS = {};
 
 for (const file of files) {
   const name = file.replace(/\.json$/, '');

@@ -1643,3 +1643,69 @@ TEST(LogsTest, MetadataOnlyDropsBodyAndContentAttributes) {
 
 }  // namespace
 }  // namespace tracery::ingest
+
+namespace tracery::ingest {
+namespace {
+
+using testing::kTraceHex;
+using testing::Raw;
+using testing::SpanBuilder;
+
+// AutoGen "process" spans link to the sender's span: same-trace links become linked_steps.
+TEST(SpanLinksTest, SameTraceLinksBecomeLinkedSteps) {
+  TraceBatch b;
+  SpanBuilder(&b)
+      .Name("autogen process planner.(default)-A")
+      .LinkRaw(Raw(kTraceHex), Raw("1111111111111111"))
+      .LinkRaw(Raw(kTraceHex), Raw("2222222222222222"))
+      .Done();
+  NormalizedBatch out;
+  Normalizer(NormalizeOptions{}).NormalizeTraces(b, 42, &out);
+  ASSERT_EQ(out.steps.size(), 1u);
+  EXPECT_EQ(out.steps[0].linked_steps, (std::vector<std::string>{"1111111111111111", "2222222222222222"}));
+}
+
+TEST(SpanLinksTest, OtherTracesInvalidIdsDuplicatesAndSelfLinksAreDropped) {
+  TraceBatch b;
+  SpanBuilder(&b, "00f067aa0ba902b7")
+      .LinkRaw(Raw("ffffffffffffffffffffffffffffffff"), Raw("3333333333333333"))  // other trace
+      .LinkRaw(Raw(kTraceHex), Raw("4444"))                                        // short span id
+      .LinkRaw(Raw(kTraceHex), std::string(9, 'x'))                                // long span id
+      .LinkRaw(Raw(kTraceHex), std::string(8, '\0'))                               // all-zero id
+      .LinkRaw(Raw(kTraceHex), Raw("00f067aa0ba902b7"))                            // itself
+      .LinkRaw(Raw(kTraceHex), Raw("5555555555555555"))
+      .LinkRaw(Raw(kTraceHex), Raw("5555555555555555"))  // duplicate
+      .Done();
+  NormalizedBatch out;
+  Normalizer(NormalizeOptions{}).NormalizeTraces(b, 42, &out);
+  ASSERT_EQ(out.steps.size(), 1u);
+  EXPECT_EQ(out.steps[0].linked_steps, (std::vector<std::string>{"5555555555555555"}));
+}
+
+TEST(SpanLinksTest, LinkCountIsCapped) {
+  TraceBatch b;
+  SpanBuilder sb(&b);
+  for (int i = 0; i < 1000; ++i) {
+    std::string raw(8, '\0');
+    raw[0] = static_cast<char>(1 + i % 250);
+    raw[1] = static_cast<char>(i / 250);
+    sb.LinkRaw(Raw(kTraceHex), raw);
+  }
+  sb.Done();
+  NormalizedBatch out;
+  Normalizer(NormalizeOptions{}).NormalizeTraces(b, 42, &out);
+  ASSERT_EQ(out.steps.size(), 1u);
+  EXPECT_EQ(out.steps[0].linked_steps.size(), 64u);
+}
+
+TEST(SpanLinksTest, NoLinksMeansEmpty) {
+  TraceBatch b;
+  SpanBuilder(&b).Done();
+  NormalizedBatch out;
+  Normalizer(NormalizeOptions{}).NormalizeTraces(b, 42, &out);
+  ASSERT_EQ(out.steps.size(), 1u);
+  EXPECT_TRUE(out.steps[0].linked_steps.empty());
+}
+
+}  // namespace
+}  // namespace tracery::ingest

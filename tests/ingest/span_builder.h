@@ -133,6 +133,11 @@ class SpanBuilder {
     events_.push_back({std::string(name), std::move(attrs), time});
     return *this;
   }
+  // A span link; ids are raw bytes (use Raw() for hex), so hostile sizes can be tested.
+  SpanBuilder& LinkRaw(std::string trace_raw, std::string span_raw) {
+    links_.emplace_back(std::move(trace_raw), std::move(span_raw));
+    return *this;
+  }
   // Appends the span to the batch.
   void Done() {
     Arena* arena = &batch_->arena;
@@ -153,6 +158,14 @@ class SpanBuilder {
       evs.push_back(ev);
     }
     span_.events = arena->StoreVector(std::move(evs));
+    std::vector<SpanLinkView> lks;
+    for (const auto& [trace, span] : links_) {
+      SpanLinkView l;
+      l.trace_id = arena->Store(trace);
+      l.span_id = arena->Store(span);
+      lks.push_back(l);
+    }
+    span_.links = arena->StoreVector(std::move(lks));
     batch_->spans.push_back(span_);
   }
 
@@ -168,6 +181,7 @@ class SpanBuilder {
   AttrList resource_;
   std::string scope_name_ = "test-scope";
   std::vector<PendingEvent> events_;
+  std::vector<std::pair<std::string, std::string>> links_;
 };
 
 // Appends one log record.

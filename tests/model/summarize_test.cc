@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -744,6 +745,108 @@ TEST(SummarizeRetryClockTest, OverlapBeyondOneMillisecondIsParallelNotARetry) {
   auto other = MakeStep("o", "r", "lookup", StepType::kTool, 11, 14);  // started 2 ms before f ended
   RunSummary s = SummarizeRun("run", {root, failed, other});
   EXPECT_EQ(s.run.retry_count, 0);
+}
+
+}  // namespace
+}  // namespace tracery::model
+
+namespace tracery::model {
+namespace {
+
+// AutoGen runtime: "autogen publish" under the sender agent, "autogen process" under the
+// receiver, linked to the publish span.
+TEST(SummarizeLinksTest, LinkToAnotherAgentsStepIsAMessage) {
+  auto root = MakeStep("r", "", "run", StepType::kChain, 0, 100);
+  auto sender = MakeStep("s", "r", "group_chat", StepType::kAgent, 1, 50);
+  sender.agent = "group_chat";
+  auto publish = MakeStep("p", "s", "autogen publish", StepType::kOther, 2, 3);  // inherits group_chat
+  auto process = MakeStep("q", "r", "autogen process planner.(default)-A", StepType::kOther, 4, 20);
+  process.agent = "planner";
+  process.linked_steps = {"p"};
+  RunSummary s = SummarizeRun("run", {root, sender, publish, process});
+  ASSERT_EQ(s.messages.size(), 1u);
+  EXPECT_EQ(s.messages[0].from_agent, "group_chat");
+  EXPECT_EQ(s.messages[0].to_agent, "planner");
+  EXPECT_EQ(s.messages[0].kind, "message");
+  EXPECT_EQ(s.messages[0].step_id, "q");
+  EXPECT_EQ(s.messages[0].time_ns, 4 * kMs);
+  EXPECT_EQ(s.messages[0].run_id, "run");
+}
+
+TEST(SummarizeLinksTest, ReceiverAgentIsInherited) {
+  auto a = MakeStep("a", "", "alice", StepType::kAgent, 0, 100);
+  a.agent = "alice";
+  auto b = MakeStep("b", "", "bob", StepType::kAgent, 0, 100);
+  b.agent = "bob";
+  auto handler = MakeStep("h", "b", "handle", StepType::kOther, 10, 20);  // bob's, inherited
+  handler.linked_steps = {"a"};
+  RunSummary s = SummarizeRun("run", {a, b, handler});
+  ASSERT_EQ(s.messages.size(), 1u);
+  EXPECT_EQ(s.messages[0].from_agent, "alice");
+  EXPECT_EQ(s.messages[0].to_agent, "bob");
+  EXPECT_EQ(s.messages[0].step_id, "h");
+}
+
+TEST(SummarizeLinksTest, NoMessageForSameMissingOrAgentlessTargets) {
+  auto a = MakeStep("a", "", "alice", StepType::kAgent, 0, 100);
+  a.agent = "alice";
+  auto own = MakeStep("o", "a", "self", StepType::kOther, 1, 2);  // same agent
+  own.linked_steps = {"a"};
+  auto missing = MakeStep("m", "a", "missing", StepType::kOther, 3, 4);  // target not in the run
+  missing.linked_steps = {"zz"};
+  auto loose = MakeStep("f", "", "free", StepType::kOther, 5, 6);  // no agent of its own
+  auto to_free = MakeStep("t", "a", "to free", StepType::kOther, 7, 8);  // target has no agent
+  to_free.linked_steps = {"f"};
+  auto from_free = MakeStep("g", "", "agentless receiver", StepType::kOther, 9, 10);
+  from_free.linked_steps = {"a"};
+  auto self = MakeStep("s", "a", "self link", StepType::kOther, 11, 12);
+  self.linked_steps = {"s"};
+  RunSummary s = SummarizeRun("run", {a, own, missing, loose, to_free, from_free, self});
+  EXPECT_TRUE(s.messages.empty());
+}
+
+TEST(SummarizeLinksTest, DuplicateOfHandoffOrRepeatedSenderIsSkipped) {
+  auto a = MakeStep("a", "", "alice", StepType::kAgent, 0, 100);
+  a.agent = "alice";
+  auto a2 = MakeStep("a2", "a", "alice again", StepType::kOther, 1, 2);
+  auto b = MakeStep("b", "", "bob", StepType::kAgent, 0, 100);
+  b.agent = "bob";
+  // Carries an explicit handoff alice -> bob and a link to alice's step: one message only.
+  auto h = MakeStep("h", "b", "handoff", StepType::kHandoff, 10, 20);
+  h.handoff_from = "alice";
+  h.handoff_to = "bob";
+  h.linked_steps = {"a"};
+  // Two links to the same sending agent: one message.
+  auto r = MakeStep("r2", "b", "recv", StepType::kOther, 30, 40);
+  r.linked_steps = {"a", "a2"};
+  RunSummary s = SummarizeRun("run", {a, a2, b, h, r});
+  ASSERT_EQ(s.messages.size(), 2u);
+  EXPECT_EQ(s.messages[0].kind, "handoff");
+  EXPECT_EQ(s.messages[0].step_id, "h");
+  EXPECT_EQ(s.messages[1].kind, "message");
+  EXPECT_EQ(s.messages[1].step_id, "r2");
+  EXPECT_EQ(s.messages[1].from_agent, "alice");
+}
+
+TEST(SummarizeLinksTest, DifferentSendersGiveOneMessageEach) {
+  auto a = MakeStep("a", "", "alice", StepType::kAgent, 0, 100);
+  a.agent = "alice";
+  auto c = MakeStep("c", "", "carol", StepType::kAgent, 0, 100);
+  c.agent = "carol";
+  auto b = MakeStep("b", "", "bob", StepType::kAgent, 0, 100);
+  b.agent = "bob";
+  b.linked_steps = {"c", "a"};
+  RunSummary s = SummarizeRun("run", {a, b, c});
+  ASSERT_EQ(s.messages.size(), 2u);
+  std::set<std::string> from = {s.messages[0].from_agent, s.messages[1].from_agent};
+  EXPECT_EQ(from, (std::set<std::string>{"alice", "carol"}));
+}
+
+TEST(SummarizeLinksTest, DigestOfCopiesLinkedSteps) {
+  Step st;
+  st.step_id = "q";
+  st.linked_steps = {"00000000000000aa", "00000000000000bb"};
+  EXPECT_EQ(DigestOf(st).linked_steps, st.linked_steps);
 }
 
 }  // namespace

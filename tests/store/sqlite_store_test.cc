@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "model/summarize.h"
+#include "store/internal/rows.h"
 #include "store/store.h"
 #include "store_test_util.h"
 
@@ -703,6 +704,66 @@ TEST(SqliteStoreTest, ConcurrentReadersAndWriters) {
   EXPECT_EQ(info.runs, kWriters * kBatches);
   EXPECT_EQ(info.steps, kWriters * kBatches * kStepsPerBatch);
   EXPECT_EQ(info.content_blobs, 1 + kStepsPerBatch);
+}
+
+}  // namespace
+}  // namespace tracery::store
+
+namespace tracery::store {
+namespace {
+
+using model::StepType;
+using testutil::Batch;
+using testutil::MakeStep;
+using testutil::RunId;
+using testutil::StepId;
+using testutil::TestOptions;
+using tracery::testing::TempDir;
+
+// Span links survive the store and feed the summary, also when the receiver arrives first (the
+// re-summary must load links from the rows, not from the batch).
+TEST(SqliteStoreLinksTest, LinkedStepsRoundTripAndBecomeMessages) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(TestOptions(dir.path())));
+  const std::string run = RunId(70);
+  model::Step root = MakeStep(run, 1, -1, "run", StepType::kChain, 1000, 9000);
+  model::Step sender = MakeStep(run, 2, 1, "group_chat", StepType::kAgent, 1100, 5000);
+  sender.agent = "group_chat";
+  model::Step publish = MakeStep(run, 3, 2, "autogen publish", StepType::kOther, 1200, 1300);
+  model::Step process = MakeStep(run, 4, 1, "autogen process planner.(default)-A", StepType::kOther, 1400, 2000);
+  process.agent = "planner";
+  process.linked_steps = {StepId(3), StepId(9)};  // 9 never arrives
+  model::Step plain = MakeStep(run, 5, 1, "plain", StepType::kOther, 2100, 2200);
+
+  ASSERT_OK(store->Write(Batch({root, process, plain})));
+  ASSERT_OK_AND_ASSIGN(RunDetail early, store->GetRun(run, {}));
+  EXPECT_TRUE(early.messages.empty());  // the linked sender is not stored yet
+
+  ASSERT_OK(store->Write(Batch({sender, publish})));
+  ASSERT_OK_AND_ASSIGN(RunDetail d, store->GetRun(run, {}));
+  ASSERT_EQ(d.steps.size(), 5u);
+  const model::Step* got = nullptr;
+  const model::Step* got_plain = nullptr;
+  for (const auto& ss : d.steps) {
+    if (ss.step.step_id == process.step_id) got = &ss.step;
+    if (ss.step.step_id == plain.step_id) got_plain = &ss.step;
+  }
+  ASSERT_NE(got, nullptr);
+  ASSERT_NE(got_plain, nullptr);
+  EXPECT_EQ(got->linked_steps, process.linked_steps);
+  EXPECT_TRUE(got_plain->linked_steps.empty());
+  ASSERT_EQ(d.messages.size(), 1u);
+  EXPECT_EQ(d.messages[0].from_agent, "group_chat");
+  EXPECT_EQ(d.messages[0].to_agent, "planner");
+  EXPECT_EQ(d.messages[0].kind, "message");
+  EXPECT_EQ(d.messages[0].step_id, process.step_id);
+}
+
+TEST(SqliteStoreLinksTest, JoinAndSplitLinks) {
+  EXPECT_EQ(internal::JoinLinks({"aa", "", "b,c", "dd"}), "aa,dd");
+  EXPECT_EQ(internal::SplitLinks("aa,,dd,"), (std::vector<std::string>{"aa", "dd"}));
+  EXPECT_TRUE(internal::SplitLinks("").empty());
+  EXPECT_TRUE(internal::JoinLinks({}).empty());
 }
 
 }  // namespace

@@ -37,7 +37,8 @@ const std::vector<std::string_view>& StepColumnList() {
       "tok_present",    "cost_usd",       "cost_explicit", "attempt_explicit", "retry_of_explicit",
       "attempt",        "retry_of",       "handoff_to",    "handoff_from",  "attributes",
       "scope_name",     "f_type",         "f_code",        "f_message",     "f_source",
-      "f_time_ns",      "f_error_type",   "hints_json",    "content",       "received_ns"};
+      "f_time_ns",      "f_error_type",   "hints_json",    "content",       "received_ns",
+      "links"};
   return kCols;
 }
 
@@ -61,6 +62,28 @@ const std::string& StepColumns() {
   return kJoined;
 }
 int StepColumnCount() { return static_cast<int>(StepColumnList().size()); }
+
+std::string JoinLinks(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const std::string& id : ids) {
+    if (id.empty() || id.find(',') != std::string::npos) continue;  // cannot round-trip
+    if (!out.empty()) out += ',';
+    out += id;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitLinks(std::string_view joined) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < joined.size()) {
+    size_t comma = joined.find(',', start);
+    if (comma == std::string_view::npos) comma = joined.size();
+    if (comma > start) out.emplace_back(joined.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
 
 void BindTokens(Stmt& stmt, int i, const model::TokenUsage& t) {
   stmt.BindInt(i, t.input);
@@ -215,6 +238,7 @@ void BindStep(Stmt& stmt, int i, const model::Step& s, const StepRowExtras& x) {
     stmt.BindBlobStatic(i + 38, x.manifest);
   }
   stmt.BindInt(i + 39, s.received_ns);
+  BindStaticOrNull(stmt, i + 40, x.links);
 }
 
 Status ReadStep(const Stmt& stmt, int i, model::Step* out, std::string* manifest) {
@@ -264,6 +288,7 @@ Status ReadStep(const Stmt& stmt, int i, model::Step* out, std::string* manifest
   }
   if (manifest != nullptr) manifest->assign(stmt.Blob(i + 38));
   s.received_ns = stmt.Int(i + 39);
+  s.linked_steps = SplitLinks(stmt.Text(i + 40));
   return OkStatus();
 }
 

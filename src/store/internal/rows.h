@@ -30,7 +30,11 @@ struct StepRowExtras {
   bool attributes_compressed = false;
   std::string_view hints_json;  // "" = NULL
   std::string_view manifest;    // "" = NULL
+  std::string_view links;       // JoinLinks(step.linked_steps); "" = NULL
 };
+// The `links` column: span ids comma-joined (ids containing ',' are dropped); empty parts skipped.
+std::string JoinLinks(const std::vector<std::string>& ids);
+std::vector<std::string> SplitLinks(std::string_view joined);
 // Binds every column; string data is bound without copying and must outlive the next Step().
 void BindStep(Stmt& stmt, int first, const model::Step& step, const StepRowExtras& extras);
 // Reads a step (no content, no events). `manifest` receives the raw manifest bytes.

@@ -77,6 +77,7 @@ CREATE TABLE steps (
   retry_of TEXT,
   handoff_to TEXT,
   handoff_from TEXT,
+  links TEXT,       -- same-trace span links: hex span ids, comma-joined; NULL when none
   attributes BLOB,  -- TEXT, or zstd BLOB when large
   scope_name TEXT,
   f_type TEXT, f_code TEXT, f_message TEXT, f_source TEXT, f_time_ns INTEGER, f_error_type TEXT,

@@ -84,6 +84,7 @@ class SqliteStore final : public Store {
     std::string attributes;          // zstd bytes when attributes_compressed; else unused
     bool attributes_compressed = false;
     std::string hints_json;
+    std::string links;               // JoinLinks(step.linked_steps)
     std::vector<uint32_t> blobs;     // indices into Pending::blobs this step references
   };
   struct Pending {
