@@ -233,6 +233,7 @@ Json StepToJson(const store::StoredStep& stored, int64_t run_start_ns) {
   j["retry_of"] = s.retry_of;
   j["handoff_to"] = s.handoff_to;
   j["handoff_from"] = s.handoff_from;
+  j["linked_steps"] = s.linked_steps;
   j["attributes"] = EmbeddedJson(s.attributes_json, Json::object());
   Json events = Json::array();
   for (const auto& e : s.events) {

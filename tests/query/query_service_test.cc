@@ -293,6 +293,7 @@ store::RunDetail SampleDetail() {
   tool.step.tool_name = "search";
   tool.step.attempt = 2;
   tool.step.retry_of = "00000000000000a9";
+  tool.step.linked_steps = {"00000000000000a0"};
   tool.step.attributes_json = std::string(200, '[') + std::string(200, ']');  // too deep: kept as text
   model::Event ev;
   ev.name = "exception";
@@ -349,7 +350,8 @@ TEST_F(QueryServiceTest, GetRunShape) {
                                    "duration_ms", "offset_ms",      "status",       "status_message", "model",
                                    "provider",    "tool_name",      "finish_reason", "tokens",      "cost_usd",
                                    "cost_explicit", "attempt",      "retry_of",     "handoff_to",   "handoff_from",
-                                   "attributes",  "events",         "failure",      "content"}));
+                                   "linked_steps", "attributes",    "events",       "failure",      "content"}));
+  EXPECT_EQ(root["linked_steps"], Json::array());
   EXPECT_EQ(root["parent_id"], "");
   EXPECT_EQ(root["type"], "agent");
   EXPECT_EQ(root["status"], "unset");
@@ -368,6 +370,7 @@ TEST_F(QueryServiceTest, GetRunShape) {
   EXPECT_EQ(tool["tool_name"], "search");
   EXPECT_EQ(tool["attempt"], 2);
   EXPECT_EQ(tool["retry_of"], "00000000000000a9");
+  EXPECT_EQ(tool["linked_steps"], (Json{"00000000000000a0"}));
   EXPECT_TRUE(tool["end_time"].is_null());
   EXPECT_TRUE(tool["duration_ms"].is_null());
   EXPECT_DOUBLE_EQ(tool["offset_ms"].get<double>(), 250.0);
