@@ -598,17 +598,7 @@ Status SqliteStore::SummarizeInTxn(const std::string& run_id, int64_t now_ns, mo
     d.retry_of = q.Str(19);
     d.handoff_to = q.Str(20);
     d.handoff_from = q.Str(21);
-    if (!q.IsNull(22)) {
-      model::Failure f;
-      f.type = model::ParseFailureType(q.Text(22)).value_or(model::FailureType::kUnknown);
-      f.code = q.Str(23);
-      f.message = q.Str(24);
-      f.source = model::ParseFailureSource(q.Text(25)).value_or(model::FailureSource::kSpanStatus);
-      f.time_ns = q.Int(26);
-      f.error_type = q.Str(27);
-      f.step_id = d.step_id;
-      d.failure = std::move(f);
-    }
+    d.failure = ReadStepFailure(q, 22, d.step_id);
     if (!q.IsNull(28)) {
       Status hs = HintsFromJson(q.Text(28), &d.hints);
       if (!hs.ok()) log::Warn("store: run {} step {}: {}", run_id, d.step_id, hs.message());

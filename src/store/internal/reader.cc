@@ -443,16 +443,8 @@ Result<RunDetail> SqliteStore::GetRun(const std::string& run_id, const StepWindo
     while (true) {
       TRACERY_ASSIGN_OR_RETURN(bool row, q->Step());
       if (!row) break;
-      model::Failure f;
-      f.type = model::ParseFailureType(q->Text(0)).value_or(model::FailureType::kUnknown);
-      f.code = q->Str(1);
-      f.message = q->Str(2);
-      f.step_id = q->Str(3);
-      f.source = model::ParseFailureSource(q->Text(4)).value_or(model::FailureSource::kSpanStatus);
-      f.time_ns = q->Int(5);
-      f.error_type = q->Str(6);
-      f.recovered = q->Int(7) != 0;
-      out.failures.push_back(std::move(f));
+      // `type` is NOT NULL in run_failures, so every row yields a failure.
+      if (auto f = ReadFailureRow(*q, 0)) out.failures.push_back(std::move(*f));
     }
     q->Reset();
   }

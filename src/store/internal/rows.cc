@@ -95,6 +95,33 @@ void BindTokens(Stmt& stmt, int i, const model::TokenUsage& t) {
   stmt.BindInt(i + 6, t.present ? 1 : 0);
 }
 
+std::optional<model::Failure> ReadStepFailure(const Stmt& stmt, int first, const std::string& step_id) {
+  if (stmt.IsNull(first)) return std::nullopt;
+  model::Failure f;
+  f.type = model::ParseFailureType(stmt.Text(first)).value_or(model::FailureType::kUnknown);
+  f.code = stmt.Str(first + 1);
+  f.message = stmt.Str(first + 2);
+  f.source = model::ParseFailureSource(stmt.Text(first + 3)).value_or(model::FailureSource::kSpanStatus);
+  f.time_ns = stmt.Int(first + 4);
+  f.error_type = stmt.Str(first + 5);
+  f.step_id = step_id;
+  return f;
+}
+
+std::optional<model::Failure> ReadFailureRow(const Stmt& stmt, int first) {
+  if (stmt.IsNull(first)) return std::nullopt;
+  model::Failure f;
+  f.type = model::ParseFailureType(stmt.Text(first)).value_or(model::FailureType::kUnknown);
+  f.code = stmt.Str(first + 1);
+  f.message = stmt.Str(first + 2);
+  f.step_id = stmt.Str(first + 3);
+  f.source = model::ParseFailureSource(stmt.Text(first + 4)).value_or(model::FailureSource::kSpanStatus);
+  f.time_ns = stmt.Int(first + 5);
+  f.error_type = stmt.Str(first + 6);
+  f.recovered = stmt.Int(first + 7) != 0;
+  return f;
+}
+
 model::TokenUsage ReadTokens(const Stmt& stmt, int i) {
   model::TokenUsage t;
   t.input = stmt.Int(i);
@@ -162,18 +189,7 @@ model::Run ReadRun(const Stmt& stmt, int i) {
   r.end_ns = stmt.Int(i + 9);
   r.status = model::ParseRunStatus(stmt.Text(i + 11)).value_or(model::RunStatus::kRunning);
   r.root_seen = stmt.Int(i + 12) != 0;
-  if (!stmt.IsNull(i + 13)) {
-    model::Failure f;
-    f.type = model::ParseFailureType(stmt.Text(i + 13)).value_or(model::FailureType::kUnknown);
-    f.code = stmt.Str(i + 14);
-    f.message = stmt.Str(i + 15);
-    f.step_id = stmt.Str(i + 16);
-    f.source = model::ParseFailureSource(stmt.Text(i + 17)).value_or(model::FailureSource::kSpanStatus);
-    f.time_ns = stmt.Int(i + 18);
-    f.error_type = stmt.Str(i + 19);
-    f.recovered = stmt.Int(i + 20) != 0;
-    r.failure = std::move(f);
-  }
+  r.failure = ReadFailureRow(stmt, i + 13);
   r.step_count = stmt.Int(i + 21);
   r.llm_count = stmt.Int(i + 22);
   r.tool_count = stmt.Int(i + 23);
@@ -271,17 +287,7 @@ Status ReadStep(const Stmt& stmt, int i, model::Step* out, std::string* manifest
     s.attributes_json = stmt.Str(i + 29);
   }
   s.scope_name = stmt.Str(i + 30);
-  if (!stmt.IsNull(i + 31)) {
-    model::Failure f;
-    f.type = model::ParseFailureType(stmt.Text(i + 31)).value_or(model::FailureType::kUnknown);
-    f.code = stmt.Str(i + 32);
-    f.message = stmt.Str(i + 33);
-    f.source = model::ParseFailureSource(stmt.Text(i + 34)).value_or(model::FailureSource::kSpanStatus);
-    f.time_ns = stmt.Int(i + 35);
-    f.error_type = stmt.Str(i + 36);
-    f.step_id = s.step_id;
-    s.failure = std::move(f);
-  }
+  s.failure = ReadStepFailure(stmt, i + 31, s.step_id);
   if (!stmt.IsNull(i + 37)) {
     Status st = HintsFromJson(stmt.Text(i + 37), &s.hints);
     if (!st.ok()) return st.WithContext(fmt::format("step {}", s.step_id));

@@ -2,6 +2,7 @@
 // together so the writer and the readers cannot drift apart.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,12 @@ Status ReadStep(const Stmt& stmt, int first, model::Step* step, std::string* man
 
 void BindTokens(Stmt& stmt, int first, const model::TokenUsage& t);  // 7 columns
 model::TokenUsage ReadTokens(const Stmt& stmt, int first);
+// A step's failure from the 6 columns (type, code, message, source, time_ns, error_type);
+// nullopt when `type` is NULL.
+std::optional<model::Failure> ReadStepFailure(const Stmt& stmt, int first, const std::string& step_id);
+// A run-level failure from the 8 columns (type, code, message, step_id, source, time_ns,
+// error_type, recovered) used by runs and run_failures; nullopt when `type` is NULL.
+std::optional<model::Failure> ReadFailureRow(const Stmt& stmt, int first);
 
 // Attributes above this size are stored zstd-compressed.
 inline constexpr size_t kCompressAttributesAbove = 1024;
