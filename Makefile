@@ -14,8 +14,10 @@ APT_PACKAGES := build-essential cmake ninja-build pkg-config clang \
   nlohmann-json3-dev libyaml-cpp-dev libcpp-httplib-dev zlib1g-dev libzstd-dev libxxhash-dev \
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev libfmt-dev libspdlog-dev \
   libsimdjson-dev libre2-dev libssl-dev nodejs npm
+# Only the tests need a browser (the UI end-to-end tests drive Debian's Chromium).
+TEST_APT_PACKAGES := chromium
 
-.PHONY: run test deps npm-deps build build-test bench fuzz format check-deps clean help
+.PHONY: run test deps test-deps npm-deps build build-test bench fuzz format check-deps clean help
 
 help:
 	@echo "make run    - build (release) and run 'tracery serve' (ARGS='--http 127.0.0.1:4318 ...')"
@@ -26,8 +28,13 @@ help:
 deps:
 	@bash tools/install_deps.sh $(APT_PACKAGES)
 
+# Every npm project with a lock file: the e2e senders, the web UI, the LangGraph example.
+NPM_DIRS := tests/e2e web examples/langgraph
 npm-deps:
-	@cd tests/e2e && if [ ! -d node_modules ]; then npm ci --no-audit --no-fund; fi
+	@for d in $(NPM_DIRS); do \
+	  if [ -f $$d/package-lock.json ] && { [ ! -f $$d/node_modules/.package-lock.json ] || \
+	       [ $$d/package-lock.json -nt $$d/node_modules/.package-lock.json ]; }; then \
+	    echo "npm ci in $$d"; (cd $$d && npm ci --no-audit --no-fund) || exit 1; fi; done
 
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DTRACERY_BUILD_TESTS=OFF
@@ -42,7 +49,10 @@ $(TEST_BUILD)/build.ninja:
 	cmake -S . -B $(TEST_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
 	  -DTRACERY_SANITIZE=address,undefined -DCMAKE_COMPILE_WARNING_AS_ERROR=ON
 
-build-test: deps npm-deps $(TEST_BUILD)/build.ninja
+test-deps:
+	@bash tools/install_deps.sh $(APT_PACKAGES) $(TEST_APT_PACKAGES)
+
+build-test: test-deps npm-deps $(TEST_BUILD)/build.ninja
 	cmake --build $(TEST_BUILD) -j $(JOBS)
 
 test: build-test

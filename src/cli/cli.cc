@@ -19,6 +19,7 @@
 #include "cli/config.h"
 #include "cli/ingest_files.h"
 #include "cli/render.h"
+#include "cli/triage_cmd.h"
 #include "core/log.h"
 #include "model/model.h"
 #include "query/query_service.h"
@@ -519,6 +520,10 @@ const CLI::App* Deepest(const CLI::App& app) {
 }  // namespace
 
 int Run(const std::vector<std::string>& args, Io& io) {
+  // `tracery triage ...` has its own parser (cli/triage_cmd.cc).
+  if (!args.empty() && args[0] == "triage") {
+    return RunTriageCommand(std::vector<std::string>(args.begin() + 1, args.end()), io);
+  }
   CLI::App app("tracery: observability and failure triage for LLM agents", "tracery");
   app.allow_extras();
   app.set_help_all_flag("", "");

@@ -4,6 +4,7 @@
 #include <optional>
 #include <utility>
 
+#include "query/annotations_api.h"
 #include "query/json_convert.h"
 #include "query/json_writer.h"
 #include "query/params.h"
@@ -15,7 +16,7 @@ namespace {
 #define TRACERY_RUN_FILTER_KEYS                                                                               \
   "since", "from", "to", "updated_since", "agent", "version", "environment", "status", "failure_type",        \
       "failure_code", "model", "session", "user", "tag", "q", "min_duration_ms", "max_duration_ms", "min_cost", \
-      "max_cost"
+      "max_cost", "annotation"
 
 constexpr int64_t kNsPerMs = 1'000'000;
 
@@ -132,6 +133,17 @@ Result<store::RunFilter> QueryService::ParseRunFilter(const Params& params, int6
     f.failure_types.push_back(s);
   }
   f.failure_codes = GetList(params, "failure_code");
+  for (const auto& a : GetList(params, "annotation")) {
+    // "<mode>" (positive) or "<mode>:positive|negative|error|any".
+    auto colon = a.rfind(':');
+    std::string mode = colon == std::string::npos ? a : a.substr(0, colon);
+    std::string verdict = colon == std::string::npos ? "positive" : a.substr(colon + 1);
+    if (mode.empty() || mode.size() > 128) return BadParam("annotation", a, "expected <mode>[:positive|negative|error|any]");
+    if (verdict != "positive" && verdict != "negative" && verdict != "error" && verdict != "any") {
+      return BadParam("annotation", a, "verdict must be positive, negative, error or any");
+    }
+    f.annotations.push_back(mode + ":" + verdict);
+  }
   f.models = GetList(params, "model");
   f.tags = GetList(params, "tag");
   TRACERY_ASSIGN_OR_RETURN(std::optional<std::string> session, GetSingle(params, "session"));
@@ -254,7 +266,9 @@ void OrderParentsFirst(std::vector<store::StoredStep>& steps) {
 
 Result<std::string> QueryService::GetRun(const std::string& run_id, const Params& params) const {
   TRACERY_RETURN_IF_ERROR(CheckId("run id", run_id));
-  TRACERY_RETURN_IF_ERROR(CheckKnownParams(params, {"offset", "limit"}));
+  TRACERY_RETURN_IF_ERROR(CheckKnownParams(params, {"offset", "limit", "steps_only"}));
+  // steps_only=1: later windows of a big run skip agents, messages and failures (sent once).
+  TRACERY_ASSIGN_OR_RETURN(std::optional<int64_t> steps_only, GetInt(params, "steps_only", 0, 1));
   store::StepWindow window;
   TRACERY_ASSIGN_OR_RETURN(std::optional<int64_t> offset, GetInt(params, "offset", 0, INT64_MAX / 2));
   TRACERY_ASSIGN_OR_RETURN(std::optional<int64_t> limit, GetInt(params, "limit", 1, 10000));
@@ -270,6 +284,7 @@ Result<std::string> QueryService::GetRun(const std::string& run_id, const Params
   out["total_steps"] = detail.total_steps;
   out["offset"] = window.offset;
   out["limit"] = window.limit;
+  if (steps_only.value_or(0) == 1) return Dump(out);
   Json agents = Json::array();
   for (const auto& a : detail.agents) agents.push_back(AgentToJson(a));
   out["agents"] = std::move(agents);
@@ -279,6 +294,10 @@ Result<std::string> QueryService::GetRun(const std::string& run_id, const Params
   Json failures = Json::array();
   for (const auto& f : detail.failures) failures.push_back(FailureJson(f));
   out["failures"] = std::move(failures);
+  // Triage annotations (docs/api.md); a store without them gives an empty list.
+  Result<std::vector<store::Annotation>> annotations = store_->ListAnnotations(run_id);
+  if (!annotations.ok() && annotations.status().code() != StatusCode::kUnimplemented) return annotations.status();
+  out["annotations"] = Json::parse(AnnotationsJson(annotations.ok() ? *annotations : std::vector<store::Annotation>{}));
   return Dump(out);
 }
 

@@ -26,6 +26,9 @@ class QueryService {
   Result<std::string> ListRuns(const Params& params) const;
   // GET /api/runs/{id}?offset=&limit=. kNotFound when unknown.
   Result<std::string> GetRun(const std::string& run_id, const Params& params) const;
+  // GET /api/runs/{id}/outline: every step's id, parent, name, type, agent, status, retry link and
+  // timing as parallel arrays (docs/api.md). No parameters. kNotFound when unknown.
+  Result<std::string> GetRunOutline(const std::string& run_id, const Params& params) const;
   // GET /api/runs/{id}/steps/{step_id}/content
   Result<std::string> GetStepContent(const std::string& run_id, const std::string& step_id) const;
   // GET /api/stats?group_by=...&bucket=...
@@ -34,6 +37,9 @@ class QueryService {
   Result<std::string> Sessions(const Params& params) const;
   // GET /api/agents
   Result<std::string> Agents(const Params& params) const;
+  // GET /api/runs/facets: counts per status, agent, version, environment, failure type/code, model
+  // and tag over the runs matching the run filters (implemented in facets.cc).
+  Result<std::string> Facets(const Params& params) const;
 
   // Parses the run-list filter parameters (shared with stats and agents). Keys that are not filter
   // keys are ignored here (each endpoint rejects unknown keys itself). `since` is relative to

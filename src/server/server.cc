@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -15,6 +17,7 @@
 #include "core/compression.h"
 #include "core/log.h"
 #include "ingest/otlp_decode.h"
+#include "query/annotations_api.h"
 #include "query/query_service.h"
 #include "server/auth.h"
 #include "server/grpc_service.h"
@@ -97,6 +100,38 @@ std::string SseEvent(std::string_view event, std::string_view data) {
   }
   out += "\n";
   return out;
+}
+
+// Same rule as httplib's own response compression (a "gzip" token, q-values not weighed).
+bool AcceptsGzip(const Request& req) {
+  std::string accept = JoinHeaderValues(req, "Accept-Encoding");
+  for (char& c : accept) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return accept.find("gzip") != std::string::npos;
+}
+
+// Embedded UI files: ETag revalidation (304), immutable caching for content-hashed assets, and
+// the precompressed gzip body when the client takes it. The gzip body goes through a sized
+// content provider because httplib would otherwise compress the text body a second time.
+void ServeUiAsset(const UiAsset& asset, const Request& req, Response& res) {
+  res.set_header("ETag", std::string(asset.etag));
+  res.set_header("Cache-Control", asset.immutable ? "public, max-age=31536000, immutable" : "no-cache");
+  res.set_header("X-Content-Type-Options", "nosniff");
+  if (!asset.gzip.empty()) res.set_header("Vary", "Accept-Encoding");
+  if (req.get_header_value("If-None-Match") == asset.etag) {
+    res.status = 304;
+    return;
+  }
+  res.status = 200;
+  if (!asset.gzip.empty() && AcceptsGzip(req)) {
+    res.set_header("Content-Encoding", "gzip");
+    std::string_view body = asset.gzip;
+    res.set_content_provider(body.size(), std::string(asset.content_type),
+                             [body](size_t offset, size_t length, httplib::DataSink& sink) {
+                               return sink.write(body.data() + offset, std::min(length, body.size() - offset));
+                             });
+    return;
+  }
+  res.set_content(asset.body.data(), asset.body.size(), std::string(asset.content_type));
 }
 
 class ServerImpl final : public Server {
@@ -281,6 +316,21 @@ class ServerImpl final : public Server {
         return httplib::Server::HandlerResponse::Handled;
       }
       return httplib::Server::HandlerResponse::Unhandled;  // auth and the rest in HandleOtlp
+    }
+    // Triage write-back (POST /api/annotations[/classified], PUT /api/triage/state/{key}): the
+    // write side's auth (ingest scope), then the handlers registered in SetupHttp.
+    bool triage_write = (req.method == "POST" && (req.path == "/api/annotations" ||
+                                                  req.path == "/api/annotations/classified")) ||
+                        (req.method == "PUT" && req.path.rfind("/api/triage/state/", 0) == 0);
+    if (triage_write) {
+      Status st = auth_.Check(Credentials{req.get_header_value("Authorization"), req.get_header_value("x-api-key")},
+                              Scope::kIngest);
+      if (!st.ok()) {
+        if (HasBody(req)) res.set_header("Connection", "close");
+        ReplyApiError(res, st);
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
     }
     if (req.path != "/healthz") {
       Status st = auth_.Check(Credentials{req.get_header_value("Authorization"), req.get_header_value("x-api-key")},
@@ -565,8 +615,15 @@ class ServerImpl final : public Server {
     http_.Get("/api/runs", Api("/api/runs", [this](const Request& req, Response& res) {
                 ReplyJson(res, query_.ListRuns(req.params));
               }));
+    // Before /api/runs/{id}: httplib matches routes in registration order.
+    http_.Get("/api/runs/facets", Api("/api/runs/facets", [this](const Request& req, Response& res) {
+                ReplyJson(res, query_.Facets(req.params));
+              }));
     http_.Get(R"(/api/runs/([^/]+))", Api("/api/runs/{id}", [this](const Request& req, Response& res) {
                 ReplyJson(res, query_.GetRun(req.matches[1].str(), req.params));
+              }));
+    http_.Get(R"(/api/runs/([^/]+)/outline)", Api("/api/runs/{id}/outline", [this](const Request& req, Response& res) {
+                ReplyJson(res, query_.GetRunOutline(req.matches[1].str(), req.params));
               }));
     http_.Get(R"(/api/runs/([^/]+)/steps/([^/]+)/content)",
               Api("/api/runs/{id}/steps/{step_id}/content", [this](const Request& req, Response& res) {
@@ -582,10 +639,35 @@ class ServerImpl final : public Server {
                 ReplyJson(res, query_.Agents(req.params));
               }));
     http_.Get("/api/live", Api("/api/live", [this](const Request& req, Response& res) { HandleLive(req, res); }));
+    // Triage annotations and state (docs/api.md); writes were authorized in PreRoute.
+    http_.Post("/api/annotations", Api("/api/annotations", [this](const Request& req, Response& res) {
+                 ReplyJson(res, query::PostAnnotations(store_, req.body));
+               }));
+    http_.Post("/api/annotations/classified", Api("/api/annotations/classified", [this](const Request& req, Response& res) {
+                 ReplyJson(res, query::PostClassifiedRuns(store_, req.body));
+               }));
+    http_.Get(R"(/api/triage/state/([^/]+))", Api("/api/triage/state/{key}", [this](const Request& req, Response& res) {
+                ReplyJson(res, query::GetTriageState(store_, req.matches[1].str()));
+              }));
+    http_.Put(R"(/api/triage/state/([^/]+))", Api("/api/triage/state/{key}", [this](const Request& req, Response& res) {
+                ReplyJson(res, query::PutTriageState(store_, req.matches[1].str(), req.body));
+              }));
     if (options_.ui_dir.empty()) {
-      http_.Get("/", Api("/", [](const Request&, Response& res) {
+      http_.Get("/", Api("/", [](const Request& req, Response& res) {
+                  if (const UiAsset* index = FindUiAsset("/index.html")) {
+                    ServeUiAsset(*index, req, res);
+                    return;
+                  }
                   res.set_header("Cache-Control", "no-cache");
                   res.set_content(std::string(IndexHtml()), "text/html; charset=utf-8");
+                }));
+      http_.Get(R"(/assets/[^/]+)", Api("/assets/*", [this](const Request& req, Response& res) {
+                  const UiAsset* asset = FindUiAsset(req.path);
+                  if (asset == nullptr) {
+                    ReplyApiError(res, NotFoundError("no ui asset " + req.path));
+                    return;
+                  }
+                  ServeUiAsset(*asset, req, res);
                 }));
     }
   }

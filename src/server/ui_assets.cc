@@ -1,6 +1,15 @@
 #include "server/ui_assets.h"
 
+#include <algorithm>
+
 namespace tracery::server {
+
+const UiAsset* FindUiAsset(std::string_view path) {
+  std::span<const UiAsset> all = UiAssets();
+  auto it = std::lower_bound(all.begin(), all.end(), path,
+                             [](const UiAsset& a, std::string_view p) { return a.path < p; });
+  return it != all.end() && it->path == path ? &*it : nullptr;
+}
 
 std::string_view IndexHtml() {
   static constexpr std::string_view kHtml = R"HTML(<!doctype html>
@@ -17,10 +26,14 @@ std::string_view IndexHtml() {
   td.mono { font-family: ui-monospace, monospace; font-size: 12px; }
   .failed { color: #b00020; } .ok { color: #1b7f3b; } .partial { color: #a66b00; } .running { color: #555; }
   #state { color: #777; }
+  .note { background: #fdf0d8; padding: .5rem .75rem; border-radius: 4px; }
 </style>
 </head>
 <body>
 <h1>Tracery</h1>
+<p class="note">The full web UI was not built into this binary (configure with
+  <code>-DTRACERY_BUILD_UI=ON</code> and Node.js/npm installed, see <code>docs/ui.md</code>).
+  This minimal page lists the latest runs.</p>
 <p>Observability and failure triage for LLM agents.
   API reference: <code>docs/api.md</code> in the Tracery repository
   &middot; <a href="/api/runs">/api/runs</a> &middot; <a href="/api/stats">/api/stats</a>

@@ -49,6 +49,8 @@ struct RunFilter {
   double min_cost_usd = -1;
   double max_cost_usd = -1;
   int64_t updated_since_ns = 0;  // runs updated at or after (for live polling)
+  // Triage annotations, all must match: "<mode>" (positive), "<mode>:positive|negative|error|any".
+  std::vector<std::string> annotations;
 };
 
 enum class RunSort { kStartDesc, kStartAsc, kDurationDesc, kDurationAsc, kCostDesc, kTokensDesc, kUpdatedDesc };
@@ -91,6 +93,22 @@ struct RunDetail {
   std::vector<model::Agent> agents;
   std::vector<model::Message> messages;
   std::vector<model::Failure> failures;
+};
+
+// One step of a run outline (Store::GetRunOutline): the structural fields only, so a
+// 100,000-step run's whole tree costs tens of bytes per step rather than a full Step.
+struct OutlineStep {
+  std::string step_id;
+  std::string parent_id;
+  std::string name;
+  std::string agent;
+  std::string retry_of;
+  int64_t start_ns = 0;
+  int64_t end_ns = 0;  // 0 while open
+  int attempt = 0;
+  model::StepType type = model::StepType::kOther;
+  model::StepStatus status = model::StepStatus::kUnset;
+  bool failed = false;  // the step has a semantic failure
 };
 
 enum class GroupBy {
@@ -141,6 +159,24 @@ struct SessionPage {
   std::string next_cursor;
 };
 
+// A triage classification stored on a run (one per run, rubric name, rubric version and mode:
+// writing the same key again replaces it).
+struct Annotation {
+  std::string run_id;
+  std::string rubric_name;
+  std::string rubric_version;
+  std::string mode_id;
+  std::string severity;  // low | medium | high | critical
+  std::string verdict;   // positive | negative | error
+  double confidence = 1.0;
+  std::vector<std::string> evidence_step_ids;
+  std::string excerpt;
+  std::string detector;
+  std::string triage_run_id;
+  std::string error;     // when verdict is error
+  int64_t created_ns = 0;  // set by the store when 0
+};
+
 struct AgentSummary {
   std::string agent_id;
   std::vector<std::string> versions;
@@ -165,6 +201,10 @@ class Store {
   // kNotFound when the run does not exist.
   virtual Result<RunDetail> GetRun(const std::string& run_id, const StepWindow& window) = 0;
   // The step's content fields, reassembled (is_list fields as their parts). kNotFound when missing.
+  // Every step of the run in execution order (start time, then step id), structural fields only.
+  // kNotFound when the run is unknown. The default pages through GetRun; stores override it with
+  // a lean read.
+  virtual Result<std::vector<OutlineStep>> GetRunOutline(const std::string& run_id);
   virtual Result<std::vector<model::ContentField>> GetStepContent(const std::string& run_id,
                                                                   const std::string& step_id) = 0;
   virtual Result<std::vector<StatsRow>> Stats(const StatsQuery& query) = 0;
@@ -187,6 +227,37 @@ class Store {
     int64_t queue_bytes = 0;           // pending writes
   };
   virtual Result<Info> GetInfo() = 0;
+
+  // Triage annotations and state. Defaults answer kUnimplemented, so other stores and test fakes
+  // need not implement them.
+  // Upserts all or nothing; kNotFound naming the run when a run does not exist, kInvalidArgument
+  // for an unknown verdict or an empty key field.
+  virtual Status WriteAnnotations(const std::vector<Annotation>& annotations) {
+    (void)annotations;
+    return UnimplementedError("annotations are not supported by this store");
+  }
+  // A run's annotations, ordered by rubric, version, mode. Empty when none (or no such run).
+  virtual Result<std::vector<Annotation>> ListAnnotations(const std::string& run_id) {
+    (void)run_id;
+    return UnimplementedError("annotations are not supported by this store");
+  }
+  // Those of `run_ids` that carry annotations of this rubric name and version and none with
+  // verdict error (runs with an errored mode are classified again).
+  virtual Result<std::vector<std::string>> ClassifiedRuns(const std::string& rubric_name,
+                                                          const std::string& rubric_version,
+                                                          const std::vector<std::string>& run_ids) {
+    (void)rubric_name, (void)rubric_version, (void)run_ids;
+    return UnimplementedError("annotations are not supported by this store");
+  }
+  // Small persistent key/value (the triage daemon's window checkpoint). nullopt when unset.
+  virtual Result<std::optional<std::string>> GetState(const std::string& key) {
+    (void)key;
+    return UnimplementedError("state is not supported by this store");
+  }
+  virtual Status SetState(const std::string& key, const std::string& value) {
+    (void)key, (void)value;
+    return UnimplementedError("state is not supported by this store");
+  }
 
   // Stops accepting writes, drains the queue, and closes. Idempotent.
   virtual void Close() = 0;

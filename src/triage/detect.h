@@ -2,6 +2,7 @@
 // before judge operands, with short-circuit, so a judge is only asked when it can change the result.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,7 +52,28 @@ std::string FinalResponse(const RunView& run);
 
 // Metric by name: span_count, llm_calls, tool_calls, error_count, retry_count, total_tokens,
 // input_tokens, output_tokens, cost_usd, latency_ms, loop_count, distinct_tools, agent_count,
-// handoff_count. kInvalidArgument naming the metric when unknown.
+// handoff_count, unrecovered_error_count, duplicate_tool_calls. loop_count = the longest run of
+// back-to-back repetitions of a block of 1..3 identical actions (tool/retrieval/handoff steps with
+// the same type, name, tool and arguments; other steps in between are ignored). Definitions in
+// docs/rubrics.md. kInvalidArgument naming the metric when unknown.
 Result<double> Metric(const RunView& run, const std::string& name);
+// Every metric name Metric() knows, sorted.
+const std::vector<std::string>& MetricNames();
+
+// Checks an llm_judge output schema: a JSON object schema with `positive` required and of type
+// boolean, using only the supported JSON Schema keywords (type, properties, required,
+// additionalProperties, items, enum, const, minimum, maximum, exclusiveMinimum, exclusiveMaximum,
+// minLength, maxLength, minItems, maxItems, pattern; annotations title/description/default/
+// examples/format/$schema are ignored). Errors name the schema path.
+Status CheckOutputSchema(const std::string& schema_json);
+// Validates a judge answer (JSON text) against a schema accepted by CheckOutputSchema.
+// kInvalidArgument naming the JSON path of the first violation.
+Status ValidateAgainstSchema(const std::string& schema_json, const std::string& value_json);
+
+// Checks a `step` detector's `where` map (see docs/rubrics.md): known fields, operators, values
+// (enums, numbers, RE2 patterns). The message names the offending key.
+Status CheckStepWhere(const std::map<std::string, std::string>& where);
+// Checks a regex compiles in RE2 within the memory bound used at evaluation time.
+Status CheckRegex(const std::string& pattern);
 
 }  // namespace tracery::triage

@@ -17,6 +17,9 @@ struct TrackerConfig {
   std::string token;     // from the environment (GITHUB_TOKEN, JIRA_TOKEN(+JIRA_USER), LINEAR_API_KEY)
   std::string user;      // jira cloud basic-auth user (email); empty = bearer token (data center)
   int timeout_ms = 10000;
+  int max_pages = 20;    // listing pages followed before the listing counts as truncated
+  int max_retries = 2;   // for idempotent requests (GET, PATCH, transitions) on 5xx / transport errors
+  int retry_backoff_ms = 200;  // doubled per attempt
 };
 
 struct TrackerIssue {
@@ -27,6 +30,10 @@ struct TrackerIssue {
   bool open = true;
   bool closed_as_fixed = false;
   std::vector<std::string> labels;
+  // Comment bodies, oldest first, when loaded (Tracker::LoadComments). SyncDrafts reads the
+  // provenance of its own earlier comments from them so a grown cluster is commented on once.
+  std::vector<std::string> comments;
+  bool comments_loaded = false;
 };
 
 struct TrackerListing {
@@ -42,6 +49,11 @@ class Tracker {
   virtual Result<TrackerIssue> Create(const IssueDraft& draft) = 0;
   virtual Status Comment(const TrackerIssue& issue, const std::string& markdown) = 0;
   virtual Status Reopen(const TrackerIssue& issue, const std::string& markdown) = 0;
+  // Fills issue->comments (up to the page cap). Default: nothing to load.
+  virtual Status LoadComments(TrackerIssue* issue) {
+    issue->comments_loaded = true;
+    return OkStatus();
+  }
 };
 
 Result<std::unique_ptr<Tracker>> MakeTracker(const TrackerConfig& config);
@@ -52,5 +64,12 @@ Result<std::unique_ptr<Tracker>> MakeTracker(const TrackerConfig& config);
 // otherwise kNeedsCreate (stays queued). Tracker errors give kFailed, never abort.
 std::vector<TrackerAction> SyncDrafts(Tracker& tracker, const std::vector<IssueDraft>& drafts,
                                       const std::string& auto_post_threshold);
+
+// "never", "low", "medium", "high" or "critical".
+bool IsValidAutoPostThreshold(const std::string& threshold);
+
+// The comment posted when a known cluster grew (or came back): the triage run, the rubric, up to
+// 50 new run ids then "…and N more", and a provenance comment holding the new members.
+std::string GrowthComment(const IssueDraft& draft, const std::vector<std::string>& new_run_ids, bool reopened);
 
 }  // namespace tracery::triage

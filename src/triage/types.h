@@ -42,6 +42,10 @@ struct Classification {
   std::string triage_run_id;
   std::string error;                // non-empty: the mode errored on this run (neither positive nor negative)
   std::string agent_version;        // copied from the run, for drafts ("affected versions")
+  // Where the failure showed: agent, step type and step name of the first evidence step. For
+  // deterministic detectors the clusterer embeds this instead of the excerpt, so variants of one
+  // failure at the same place (different wording, same step) land in one cluster.
+  std::string signature;
   int64_t run_start_ns = 0;
 };
 

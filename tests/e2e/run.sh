@@ -5,11 +5,13 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
-if [[ ! -d node_modules ]]; then
+# (Re)install when node_modules is missing or older than the lock file.
+stale() { [[ ! -f "$1/node_modules/.package-lock.json" || "$1/package-lock.json" -nt "$1/node_modules/.package-lock.json" ]]; }
+if stale .; then
   npm ci --no-audit --no-fund
 fi
 # The README walkthrough's example is tested too (quickstart.test.mjs).
-if [[ ! -d ../../examples/quickstart/node_modules ]]; then
+if stale ../../examples/quickstart; then
   (cd ../../examples/quickstart && npm ci --no-audit --no-fund)
 fi
 if [[ -n "${TRACERY_BIN:-}" ]]; then

@@ -334,7 +334,7 @@ TEST_F(QueryServiceTest, GetRunShape) {
   store_.details["r1"] = SampleDetail();
   ASSERT_OK_AND_ASSIGN(std::string text, service_.GetRun("r1", {{"offset", "0"}, {"limit", "2"}}));
   Json j = ParseStrict(text);
-  EXPECT_EQ(Keys(j), (std::set<std::string>{"run", "steps", "total_steps", "offset", "limit", "agents", "messages",
+  EXPECT_EQ(Keys(j), (std::set<std::string>{"run", "steps", "total_steps", "offset", "limit", "agents", "messages", "annotations",
                                             "failures"}));
   EXPECT_EQ(store_.last_window.offset, 0);
   EXPECT_EQ(store_.last_window.limit, 2);

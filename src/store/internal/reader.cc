@@ -120,6 +120,20 @@ Sql BuildRunFilter(const RunFilter& f) {
     q.Cond("EXISTS (SELECT 1 FROM json_each(r.tags_json) j WHERE j.value = ?)");
     q.Text(tag);
   }
+  for (const std::string& a : f.annotations) {
+    // "<mode>" = positive; "<mode>:positive|negative|error|any". Validated by the caller.
+    auto colon = a.rfind(':');
+    std::string mode = colon == std::string::npos ? a : a.substr(0, colon);
+    std::string verdict = colon == std::string::npos ? "positive" : a.substr(colon + 1);
+    if (verdict == "any") {
+      q.Cond("EXISTS (SELECT 1 FROM annotations an WHERE an.run_id = r.run_id AND an.mode_id = ?)");
+      q.Text(mode);
+    } else {
+      q.Cond("EXISTS (SELECT 1 FROM annotations an WHERE an.run_id = r.run_id AND an.mode_id = ? AND an.verdict = ?)");
+      q.Text(mode);
+      q.Text(verdict);
+    }
+  }
   if (!f.text.empty()) {
     q.Cond("r.name LIKE ?1x ESCAPE '\\' OR r.agent_id LIKE ?1x ESCAPE '\\' OR r.f_message LIKE ?1x ESCAPE '\\' OR "
            "EXISTS (SELECT 1 FROM steps s WHERE s.run_id = r.run_id AND s.name LIKE ?1x ESCAPE '\\')");

@@ -138,6 +138,31 @@ CREATE TABLE content (
   data BLOB NOT NULL
 );
 )sql",
+      // 2: triage annotations and state.
+      R"sql(
+CREATE TABLE annotations (
+  run_id BLOB NOT NULL,
+  rubric_name TEXT NOT NULL,
+  rubric_version TEXT NOT NULL,
+  mode_id TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  verdict TEXT NOT NULL,
+  confidence REAL NOT NULL,
+  evidence_json TEXT NOT NULL,
+  excerpt TEXT NOT NULL,
+  detector TEXT NOT NULL,
+  triage_run_id TEXT NOT NULL,
+  error TEXT NOT NULL,
+  created_ns INTEGER NOT NULL,
+  PRIMARY KEY (run_id, rubric_name, rubric_version, mode_id)
+) WITHOUT ROWID;
+CREATE INDEX annotations_by_mode ON annotations(mode_id, verdict, run_id);
+CREATE TABLE triage_state (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_ns INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
   };
   return kMigrations;
 }

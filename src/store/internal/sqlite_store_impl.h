@@ -51,6 +51,7 @@ class SqliteStore final : public Store {
   Result<WriteStats> Write(WriteBatch batch) override;
   Result<RunPage> ListRuns(const RunFilter& filter, const PageRequest& page) override;
   Result<RunDetail> GetRun(const std::string& run_id, const StepWindow& window) override;
+  Result<std::vector<OutlineStep>> GetRunOutline(const std::string& run_id) override;  // outline_reader.cc
   Result<std::vector<model::ContentField>> GetStepContent(const std::string& run_id,
                                                           const std::string& step_id) override;
   Result<std::vector<StatsRow>> Stats(const StatsQuery& query) override;
@@ -59,6 +60,14 @@ class SqliteStore final : public Store {
   int AddListener(RunUpdateListener listener) override;
   void RemoveListener(int id) override;
   Result<Info> GetInfo() override;
+  // Triage annotations and state (annotations.cc), on their own connection.
+  Status WriteAnnotations(const std::vector<Annotation>& annotations) override;
+  Result<std::vector<Annotation>> ListAnnotations(const std::string& run_id) override;
+  Result<std::vector<std::string>> ClassifiedRuns(const std::string& rubric_name,
+                                                  const std::string& rubric_version,
+                                                  const std::vector<std::string>& run_ids) override;
+  Result<std::optional<std::string>> GetState(const std::string& key) override;
+  Status SetState(const std::string& key, const std::string& value) override;
   void Close() override;
 
   // Test hooks. A paused writer leaves batches queued (to fill the queue deterministically).
@@ -178,6 +187,12 @@ class SqliteStore final : public Store {
   std::mutex listener_mu_;
   std::map<int, RunUpdateListener> listeners_;
   int next_listener_id_ = 1;
+
+  // Annotation/state connection, opened on first use (annotations.cc).
+  Status OpenAnnotationDbLocked();
+  std::mutex annotation_mu_;
+  Db annotation_db_;
+  bool annotation_db_open_ = false;
 
   // Readers.
   std::mutex reader_mu_;

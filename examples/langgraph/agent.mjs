@@ -1,0 +1,192 @@
+// A LangGraph.js tool-calling agent traced into Tracery through a real framework instrumentation:
+// @arizeai/openinference-instrumentation-langchain turns every LangChain/LangGraph run into an
+// OpenInference span, and the OpenTelemetry SDK exports them as OTLP/HTTP protobuf. Tracery needs
+// no Tracery-specific code here. The chat model is a scripted fake (no API key, no network) that
+// emits tool calls and token usage like a real provider.
+//
+//   graph:  START -> agent (chat model with tools) -> tools (ToolNode) -> agent -> END
+//
+// Usage: node examples/langgraph/agent.mjs [--endpoint http://127.0.0.1:4318] [--json]
+import { parseArgs } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { LangChainInstrumentation } from '@arizeai/openinference-instrumentation-langchain';
+import { setAttributes, setSession, setTags, setUser } from '@arizeai/openinference-core';
+import { context } from '@opentelemetry/api';
+import * as CallbackManagerModule from '@langchain/core/callbacks/manager';
+
+const { values: opts } = parseArgs({
+  options: {
+    endpoint: { type: 'string', default: process.env.TRACERY_ENDPOINT ?? 'http://127.0.0.1:4318' },
+    'api-key': { type: 'string', default: process.env.TRACERY_API_KEY },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (opts.help) {
+  console.log('usage: node agent.mjs [--endpoint URL] [--api-key KEY] [--json]');
+  process.exit(0);
+}
+const endpoint = opts.endpoint.replace(/\/+$/, '');
+
+// 1. OpenTelemetry: a tracer provider exporting OTLP/HTTP protobuf to Tracery.
+const exporter = new OTLPTraceExporter({
+  url: `${endpoint}/v1/traces`,
+  headers: opts['api-key'] ? { Authorization: `Bearer ${opts['api-key']}` } : {},
+});
+// Wraps the exporter to learn the trace ids (= Tracery run ids) and to count failed exports, so the
+// example can print its run id and say when the server was unreachable.
+let exportFailures = 0;
+let seenSpans = 0;
+const seenTraceIds = new Set();
+const countingExporter = {
+  export(spans, done) {
+    seenSpans += spans.length;
+    for (const s of spans) seenTraceIds.add(s.spanContext().traceId);
+    exporter.export(spans, (result) => {
+      if (result.code !== 0) {
+        exportFailures += spans.length;
+        console.error(`error: export of ${spans.length} spans to ${endpoint} failed: ${result.error?.message ?? 'unknown'}`);
+      }
+      done(result);
+    });
+  },
+  shutdown: () => exporter.shutdown(),
+  forceFlush: () => exporter.forceFlush(),
+};
+const provider = new NodeTracerProvider({
+  resource: resourceFromAttributes({
+    'service.name': 'weather-agent',
+    'service.version': '0.3.0',
+    'deployment.environment.name': 'dev',
+  }),
+  spanProcessors: [new BatchSpanProcessor(countingExporter, { scheduledDelayMillis: 200 })],
+});
+provider.register();
+
+// 2. OpenInference: LangChain.js must be instrumented through its callback manager module, before
+//    any chain runs. The LangChain/LangGraph modules are imported after this, on purpose.
+new LangChainInstrumentation({ tracerProvider: provider }).manuallyInstrument(CallbackManagerModule);
+
+const { BaseChatModel } = await import('@langchain/core/language_models/chat_models');
+const { AIMessage, HumanMessage, SystemMessage } = await import('@langchain/core/messages');
+const { tool } = await import('@langchain/core/tools');
+const { StateGraph, MessagesAnnotation, START, END } = await import('@langchain/langgraph');
+const { ToolNode } = await import('@langchain/langgraph/prebuilt');
+const { z } = await import('zod');
+
+// 3. A scripted chat model: each call returns the next scripted AIMessage (text or tool calls)
+//    with usage metadata computed from the prompt (~4 characters per token), like a provider.
+const countTokens = (messages) => messages.reduce((n, m) => {
+  const text = typeof m.content === 'string' ? m.content : JSON.stringify(m.content);
+  return n + 4 + Math.ceil(text.length / 4) + Math.ceil(JSON.stringify(m.tool_calls ?? []).length / 4);
+}, 0);
+
+class ScriptedChatModel extends BaseChatModel {
+  constructor({ script, model = 'gpt-4o-mini', latencyMs = 20 }) {
+    super({});
+    this.script = script;
+    this.model = model;
+    this.latencyMs = latencyMs;
+    this.calls = 0;
+  }
+
+  _llmType() { return 'scripted'; }
+
+  // What the instrumentation records as llm.model_name and llm.invocation_parameters.
+  invocationParams(options) {
+    return { model: this.model, tools: (options?.tools ?? []).map((t) => t.name) };
+  }
+
+  bindTools(tools) { return this.withConfig({ tools }); }
+
+  async _generate(messages) {
+    if (this.calls >= this.script.length) {
+      throw new Error(`scripted model: script has ${this.script.length} turns, call ${this.calls + 1} asked for another`);
+    }
+    const turn = this.script[this.calls++];
+    await new Promise((r) => setTimeout(r, this.latencyMs));
+    const toolCalls = (turn.toolCalls ?? []).map((c, i) => ({
+      id: `call_${this.calls}_${i}`, name: c.name, args: c.args, type: 'tool_call' }));
+    const input = countTokens(messages);
+    const output = Math.ceil((turn.text ?? '').length / 4) + Math.ceil(JSON.stringify(toolCalls).length / 4);
+    const finishReason = toolCalls.length ? 'tool_calls' : 'stop';
+    const message = new AIMessage({
+      content: turn.text ?? '',
+      tool_calls: toolCalls,
+      usage_metadata: { input_tokens: input, output_tokens: output, total_tokens: input + output },
+      response_metadata: { model_name: `${this.model}-2024-07-18`, finish_reason: finishReason },
+    });
+    return {
+      generations: [{ text: turn.text ?? '', message, generationInfo: { finish_reason: finishReason } }],
+      llmOutput: { tokenUsage: { promptTokens: input, completionTokens: output, totalTokens: input + output } },
+    };
+  }
+}
+
+// 4. Tools and the graph.
+const WEATHER = { oslo: { temp_c: 4, conditions: 'light rain', wind_kph: 18 } };
+const getWeather = tool(async ({ city }) => JSON.stringify(WEATHER[city.toLowerCase()] ?? { error: 'unknown city' }), {
+  name: 'get_weather', description: 'Current weather for a city', schema: z.object({ city: z.string() }) });
+const getForecast = tool(async ({ city, days }) => JSON.stringify({ city, days,
+  daily: [{ day: 1, conditions: 'rain', precip_mm: 7 }] }), {
+  name: 'get_forecast', description: 'Daily forecast for a city',
+  schema: z.object({ city: z.string(), days: z.number().int() }) });
+const tools = [getWeather, getForecast];
+
+const model = new ScriptedChatModel({ script: [
+  { toolCalls: [{ name: 'get_weather', args: { city: 'Oslo' } }, { name: 'get_forecast', args: { city: 'Oslo', days: 1 } }] },
+  { text: 'It is 4 °C with light rain in Oslo right now, and tomorrow brings about 7 mm of rain: bring an umbrella.' },
+] }).bindTools(tools);
+
+async function callModel(state) {
+  return { messages: [await model.invoke(state.messages)] };
+}
+const routeAfterModel = (state) => (state.messages.at(-1).tool_calls?.length ? 'tools' : END);
+
+const graph = new StateGraph(MessagesAnnotation)
+  .addNode('agent', callModel)
+  .addNode('tools', new ToolNode(tools))
+  .addEdge(START, 'agent')
+  .addConditionalEdges('agent', routeAfterModel, ['tools', END])
+  .addEdge('tools', 'agent')
+  .compile({ name: 'weather-agent' });
+
+// 5. Run it. OpenInference context attributes go on every span the instrumentation creates inside
+//    this context: session.id, user.id and tag.tags (the run's session, user and tags in Tracery),
+//    and agent.name,
+//    the OpenInference attribute naming the agent (here the graph's name), which Tracery uses as
+//    each step's agent. LangGraph itself only marks nodes as CHAIN runs.
+const sessionId = `sess-${randomUUID().slice(0, 12)}`;
+let ctx = setSession(context.active(), { sessionId });
+ctx = setUser(ctx, { userId: 'user-55' });
+ctx = setTags(ctx, ['langgraph-example']);
+ctx = setAttributes(ctx, { 'agent.name': graph.name });
+const result = await context.with(ctx, () => graph.invoke(
+  { messages: [new SystemMessage('You are a concise weather assistant.'),
+    new HumanMessage('What is the weather in Oslo, and do I need an umbrella tomorrow?')] },
+  { configurable: { thread_id: sessionId } }));
+const answer = result.messages.at(-1).content;
+
+try {
+  await provider.forceFlush();
+  await provider.shutdown();
+} catch (e) {  // already counted and reported by countingExporter
+  exportFailures ||= 1;
+  console.error(`error: flushing spans to ${endpoint} failed: ${e?.message ?? e}`);
+}
+
+const runIds = [...seenTraceIds];
+console.log(`user: What is the weather in Oslo, and do I need an umbrella tomorrow?\nagent: ${answer}`);
+console.log(`sent ${seenSpans - Math.min(exportFailures, seenSpans)} of ${seenSpans} spans in ${runIds.length} run(s) to ${endpoint}`);
+for (const id of runIds) console.log(`  run ${id}  weather-agent (LangGraph.js + OpenInference)`);
+if (runIds.length) console.log(`see them with: tracery runs --server ${endpoint}   |   tracery show --server ${endpoint} ${runIds[0]}`);
+if (opts.json) {
+  console.log(JSON.stringify({ endpoint, spans_exported: seenSpans - exportFailures,
+    runs: runIds.map((id) => ({ run_id: id, name: 'weather-agent',
+      expect: { status: 'ok', session_id: sessionId, user_id: 'user-55', agent: graph.name } })) }));
+}
+process.exitCode = exportFailures ? 1 : 0;

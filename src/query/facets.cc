@@ -1,0 +1,160 @@
+#include "query/facets.h"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "query/json_writer.h"
+#include "query/params.h"
+#include "query/query_service.h"
+
+namespace tracery::query {
+namespace {
+
+enum Dim { kStatus, kAgent, kVersion, kEnvironment, kFailureType, kFailureCode, kModel, kTag, kDimCount };
+
+constexpr std::array<std::string_view, kDimCount> kDimNames = {
+    "status", "agent", "version", "environment", "failure_type", "failure_code", "model", "tag"};
+
+// Values shown per dimension; the rest are rare by construction (sorted by count).
+constexpr size_t kMaxValuesPerFacet = 100;
+constexpr int kPageSize = 1000;
+
+using Counts = std::array<std::map<std::string, int64_t>, kDimCount>;
+
+bool HasFilter(const store::RunFilter& f, Dim d) {
+  switch (d) {
+    case kStatus: return !f.statuses.empty();
+    case kAgent: return !f.agent_ids.empty();
+    case kVersion: return !f.agent_versions.empty();
+    case kEnvironment: return !f.environments.empty();
+    case kFailureType: return !f.failure_types.empty();
+    case kFailureCode: return !f.failure_codes.empty();
+    case kModel: return !f.models.empty();
+    case kTag: return !f.tags.empty();
+    case kDimCount: break;
+  }
+  return false;
+}
+
+store::RunFilter Without(store::RunFilter f, Dim d) {
+  switch (d) {
+    case kStatus: f.statuses.clear(); break;
+    case kAgent: f.agent_ids.clear(); break;
+    case kVersion: f.agent_versions.clear(); break;
+    case kEnvironment: f.environments.clear(); break;
+    case kFailureType: f.failure_types.clear(); break;
+    case kFailureCode: f.failure_codes.clear(); break;
+    case kModel: f.models.clear(); break;
+    case kTag: f.tags.clear(); break;
+    case kDimCount: break;
+  }
+  return f;
+}
+
+void CountRun(const model::Run& r, Counts& c) {
+  auto add = [&](Dim d, const std::string& v) {
+    if (!v.empty()) ++c[d][v];
+  };
+  add(kStatus, std::string(model::ToString(r.status)));
+  add(kAgent, r.agent_id);
+  add(kVersion, r.agent_version);
+  add(kEnvironment, r.environment);
+  if (r.failure) {
+    add(kFailureType, std::string(model::ToString(r.failure->type)));
+    add(kFailureCode, r.failure->code);
+  }
+  // A run counts once per distinct model / tag even if the store repeated one.
+  std::vector<std::string> models = r.models;
+  std::sort(models.begin(), models.end());
+  models.erase(std::unique(models.begin(), models.end()), models.end());
+  for (const auto& m : models) add(kModel, m);
+  std::vector<std::string> tags = r.tags;
+  std::sort(tags.begin(), tags.end());
+  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+  for (const auto& t : tags) add(kTag, t);
+}
+
+struct Scan {
+  Counts counts;
+  int64_t scanned = 0;
+  bool truncated = false;
+};
+
+Result<Scan> ScanRuns(store::Store& store, const store::RunFilter& filter, int64_t max_runs) {
+  Scan scan;
+  store::PageRequest page;
+  page.sort = store::RunSort::kStartDesc;
+  while (scan.scanned < max_runs) {
+    page.limit = static_cast<int>(std::min<int64_t>(kPageSize, max_runs - scan.scanned));
+    TRACERY_ASSIGN_OR_RETURN(store::RunPage result, store.ListRuns(filter, page));
+    for (const auto& run : result.runs) CountRun(run, scan.counts);
+    scan.scanned += static_cast<int64_t>(result.runs.size());
+    // A store that answers an empty page with a cursor would loop forever; stop instead.
+    if (result.next_cursor.empty() || result.runs.empty()) return scan;
+    page.cursor = std::move(result.next_cursor);
+  }
+  scan.truncated = true;
+  return scan;
+}
+
+void WriteFacet(JsonWriter& w, const std::map<std::string, int64_t>& counts) {
+  std::vector<std::pair<std::string_view, int64_t>> sorted(counts.begin(), counts.end());
+  std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  if (sorted.size() > kMaxValuesPerFacet) sorted.resize(kMaxValuesPerFacet);
+  w.BeginArray();
+  for (const auto& [value, count] : sorted) {
+    w.BeginObject();
+    w.Key("value");
+    w.String(value);
+    w.Key("count");
+    w.Int(count);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+}  // namespace
+
+Result<std::string> RunFacetsJson(store::Store& store, const store::RunFilter& filter, int64_t max_runs) {
+  if (max_runs < 1) return InvalidArgumentError("facet scan limit must be positive");
+  TRACERY_ASSIGN_OR_RETURN(Scan main, ScanRuns(store, filter, max_runs));
+  Counts counts = std::move(main.counts);
+  bool truncated = main.truncated;
+  for (int d = 0; d < kDimCount; ++d) {
+    Dim dim = static_cast<Dim>(d);
+    if (!HasFilter(filter, dim)) continue;
+    TRACERY_ASSIGN_OR_RETURN(Scan other, ScanRuns(store, Without(filter, dim), max_runs));
+    counts[dim] = std::move(other.counts[dim]);
+    truncated = truncated || other.truncated;
+  }
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("facets");
+  w.BeginObject();
+  for (int d = 0; d < kDimCount; ++d) {
+    w.Key(kDimNames[d]);
+    WriteFacet(w, counts[d]);
+  }
+  w.EndObject();
+  w.Key("scanned");
+  w.Int(main.scanned);
+  w.Key("truncated");
+  w.Bool(truncated);
+  w.EndObject();
+  return w.Take();
+}
+
+Result<std::string> QueryService::Facets(const Params& params) const {
+  TRACERY_RETURN_IF_ERROR(CheckKnownParams(
+      params, {"since", "from", "to", "updated_since", "agent", "version", "environment", "status", "failure_type",
+               "failure_code", "model", "session", "user", "tag", "q", "min_duration_ms", "max_duration_ms",
+               "min_cost", "max_cost"}));
+  TRACERY_ASSIGN_OR_RETURN(store::RunFilter filter, ParseRunFilter(params, clock_->NowUnixNanos()));
+  return RunFacetsJson(*store_, filter, kFacetScanLimit);
+}
+
+}  // namespace tracery::query
