@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <atomic>
 #include <chrono>
@@ -70,6 +71,7 @@ struct TriageFlags {
   int judge_concurrency = 8, judge_batch = 1, judge_timeout_s = 60;
   std::string judge_cache;
   bool no_judge_cache = false;
+  bool no_judge = false;
   std::string price_table;
   std::string queue, report;
   bool json = false;
@@ -101,6 +103,8 @@ void AddCommonFlags(CLI::App* app, TriageFlags* f) {
   app->add_option("--judge-timeout", f->judge_timeout_s, "seconds per judge call (default 60)");
   app->add_option("--judge-cache", f->judge_cache, "judge response cache dir (default <data-dir>/triage-cache)");
   app->add_flag("--no-judge-cache", f->no_judge_cache, "do not cache judge responses");
+  app->add_flag("--no-judge", f->no_judge,
+                "deterministic modes only: skip modes that need an LLM judge (recorded as rubric version <v>+no-judge)");
   app->add_option("--price-table", f->price_table, "JSON {model: {input, output}} USD per 1M tokens");
   app->add_option("--queue", f->queue, "draft queue dir (default ./tracery-triage/queue)");
   app->add_option("--report", f->report, "write report.md and report.json here");
@@ -157,6 +161,27 @@ Result<std::unique_ptr<Session>> Prepare(const TriageFlags& f, Io& io) {
     if (!r.ok()) return Status(StatusCode::kFailedPrecondition, r.status().message());
     s->rubric = std::move(r).value();
   }
+  if (f.no_judge) {
+    // Judge modes are left out, and the annotations carry a distinct version (semver build
+    // metadata), so a later run with a judge still classifies these runs in full.
+    std::vector<std::string> skipped;
+    std::vector<triage::Mode> kept;
+    for (triage::Mode& m : s->rubric.modes) {
+      if (m.detection.involves_judge()) {
+        skipped.push_back(m.id);
+      } else {
+        kept.push_back(std::move(m));
+      }
+    }
+    if (kept.empty()) {
+      return FailedPreconditionError(fmt::format("--no-judge: every mode of rubric {} needs a judge", s->rubric.name));
+    }
+    s->rubric.modes = std::move(kept);
+    s->rubric.version += "+no-judge";
+    if (!skipped.empty()) {
+      io.err << fmt::format("note: --no-judge: skipping {} judge mode(s): {}\n", skipped.size(), fmt::join(skipped, ", "));
+    }
+  }
   ConfigInputs in;
   in.config_file = f.config;
   in.env = io.env;
@@ -209,7 +234,8 @@ Result<std::unique_ptr<Session>> Prepare(const TriageFlags& f, Io& io) {
     // A hosted endpoint without a key cannot work; a local server (--judge-url) may not need one.
     if (jc.api_key.empty() && f.judge_url.empty() && !f.dry_run) {
       return FailedPreconditionError(fmt::format(
-          "rubric {} has {} judge mode(s): set ${} or --judge-url (a local OpenAI-compatible server)",
+          "rubric {} has {} judge mode(s): set ${}, or --judge-url (a local OpenAI-compatible server), "
+          "or --no-judge (deterministic modes only)",
           s->rubric.name, triage::CountJudgeModes(s->rubric), key_env));
     }
     TRACERY_ASSIGN_OR_RETURN(s->transport, triage::MakeJudgeTransport(jc));

@@ -176,6 +176,27 @@ test('dry run and budget gates: exit 1 iff a real run would abort', async () => 
   assert.equal(usage.status, 2);
 });
 
+test('--no-judge runs the deterministic modes only, under a distinct rubric version', async () => {
+  const before = judgeRequests;
+  // No judge configured and no API key: refused, and the error names the way out.
+  const env = { OPENAI_API_KEY: '' };
+  const base = ['triage', 'run', '--rubric', rubricFile, '--since', '1h', '--server', server.baseUrl,
+    '--queue', path.join(dir, 'queue-nj'), '--no-judge-cache'];
+  const refused = await runCliAsync(base, env);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /--no-judge/);
+  const r = await runCliAsync([...base, '--no-judge', '--json'], env);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /skipping 1 judge mode\(s\): judged/);
+  const rep = JSON.parse(r.stdout);
+  assert.deepEqual(rep.modes.map((m) => m.mode), ['unsafe']);
+  assert.equal(rep.runs.classified, 5);  // not skipped: 1.0.0+no-judge is not 1.0.0
+  assert.equal(judgeRequests, before);
+  const detail = await server.get(`/api/runs/${runs.unsafe}`);
+  const versions = detail.body.annotations.filter((a) => a.mode_id === 'unsafe').map((a) => a.rubric_version).sort();
+  assert.deepEqual(versions, ['1.0.0', '1.0.0+no-judge']);
+});
+
 test('triage run --data-dir reads the same store', async () => {
   await server.stop();
   const r = await runCliAsync(['triage', 'run', ...common(), '--data-dir', server.dataDir, '--json']);
