@@ -128,6 +128,18 @@ class ServerTest(unittest.TestCase):
         self.assertEqual(d["run"]["failure"]["message"], "kb returned nothing")
         self.assertEqual(d["run"]["failure"]["step_id"], s.span_id)
 
+    def test_step_failure_stays_the_run_failure_when_the_agent_carries_on(self):
+        t = self.tracer()
+        with t.start_run(name="carry-on") as run:
+            with run.step("retrieval", "kb") as s:
+                run.record_failure("retrieval", "no_results", "kb returned nothing", step=s)
+            with run.step("respond", "apologise"):
+                pass
+        d = self.run_detail(t, run.run_id)
+        self.assertEqual(d["run"]["status"], "failed")
+        self.assertEqual((d["run"]["failure"]["type"], d["run"]["failure"]["code"]), ("retrieval", "no_results"))
+        self.assertEqual(d["run"]["failure"]["message"], "kb returned nothing")
+
     def test_record_failure_after_step_ended(self):
         t = self.tracer()
         with t.start_run(name="late") as run:

@@ -268,16 +268,25 @@ class Run(Step):
                 step.record_failure(failure_type, failure_code, message)
                 # A recorded failure fails the run (otherwise the server reads it as recovered/partial).
                 self._run_failed = True
+                # Remember the first one: the root repeats it at the end, so the run's failure stays
+                # semantic when the agent carried on after that step (the server then treats the
+                # step's failure as handled and reports the root's, which would be generic).
+                if self._step_failure is None:
+                    self._step_failure = (failure_type, failure_code, message)
                 return self
             message = "step %r: %s" % (step.name, message) if message else "step %r" % step.name
         return Step.record_failure(self, failure_type, failure_code, message)
 
     _run_failed = False
+    _step_failure = None
 
     def end(self, exc=None):
         if self._run_failed and exc is None and self.status_code == 0:
-            self.status_code = _STATUS_ERROR
-            self.status_message = "a step failed"
+            if self._step_failure is not None and "tracery.failure.type" not in self.attributes:
+                Step.record_failure(self, *self._step_failure)
+            else:
+                self.status_code = _STATUS_ERROR
+                self.status_message = "a step failed"
         if exc is not None and not self._ended and "tracery.failure.type" not in self.attributes:
             Step.record_failure(self, "orchestration", "uncaught_exception",
                                 "%s: %s" % (type(exc).__qualname__, exc))
