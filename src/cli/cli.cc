@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "cli/cli_util.h"
 
 #include <fmt/core.h>
 #include <unistd.h>
@@ -58,20 +59,6 @@ std::string Join(const std::vector<std::string_view>& items) {
   return out;
 }
 
-std::vector<std::string> SplitCommas(const std::vector<std::string>& values) {
-  std::vector<std::string> out;
-  for (const auto& v : values) {
-    size_t start = 0;
-    while (start <= v.size()) {
-      size_t comma = v.find(',', start);
-      std::string item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      if (!item.empty()) out.push_back(item);
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-  }
-  return out;
-}
 
 // Options shared by the commands that read configuration.
 struct CommonFlags {

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "cli/cli_util.h"
 #include "cli/config.h"
 #include "cli/triage_queue_cmd.h"
 #include "cli/triage_rubric_cmd.h"
@@ -35,27 +36,7 @@ std::atomic<bool> g_triage_stop{false};
 extern "C" void OnTriageStop(int) { g_triage_stop.store(true); }
 
 // io.env holds TRACERY_* only (and what tests inject); API keys are read from the process too.
-std::string Env(const Io& io, const std::string& name) {
-  auto it = io.env.find(name);
-  if (it != io.env.end()) return it->second;
-  const char* v = std::getenv(name.c_str());
-  return v ? v : "";
-}
 
-std::vector<std::string> Split(const std::vector<std::string>& values) {
-  std::vector<std::string> out;
-  for (const auto& v : values) {
-    size_t start = 0;
-    while (start <= v.size()) {
-      size_t comma = v.find(',', start);
-      std::string item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      if (!item.empty()) out.push_back(item);
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-  }
-  return out;
-}
 
 struct TriageFlags {
   std::string rubric;
@@ -188,9 +169,9 @@ Result<std::unique_ptr<Session>> Prepare(const TriageFlags& f, Io& io) {
   if (!f.data_dir.empty()) in.flags["data_dir"] = f.data_dir;
   TRACERY_ASSIGN_OR_RETURN(Config config, LoadConfig(in));
 
-  std::string server = f.server.empty() ? Env(io, "TRACERY_SERVER") : f.server;
+  std::string server = f.server.empty() ? EnvValue(io, "TRACERY_SERVER") : f.server;
   if (!f.server.empty()) {
-    std::string key = f.api_key.empty() ? Env(io, "TRACERY_API_KEY") : f.api_key;
+    std::string key = f.api_key.empty() ? EnvValue(io, "TRACERY_API_KEY") : f.api_key;
     TRACERY_ASSIGN_OR_RETURN(s->source, MakeServerRunSource(f.server, key));
   } else {
     TRACERY_ASSIGN_OR_RETURN(s->store, store::OpenSqliteStore(config.ToSqliteOptions()));
@@ -198,9 +179,9 @@ Result<std::unique_ptr<Session>> Prepare(const TriageFlags& f, Io& io) {
   }
 
   triage::PipelineOptions& o = s->options;
-  o.selector.agent_ids = Split(f.agents);
-  o.selector.environments = Split(f.envs);
-  o.selector.tags = Split(f.tags);
+  o.selector.agent_ids = SplitCommas(f.agents);
+  o.selector.environments = SplitCommas(f.envs);
+  o.selector.tags = SplitCommas(f.tags);
   o.sample.strategy = f.sample;
   o.sample.size = f.sample_size;
   o.sample.stratify_by = f.stratify_by;
@@ -229,7 +210,7 @@ Result<std::unique_ptr<Session>> Prepare(const TriageFlags& f, Io& io) {
     std::string key_env = !f.judge_api_key_env.empty() ? f.judge_api_key_env
                           : f.judge_provider == "anthropic" ? "ANTHROPIC_API_KEY"
                                                             : "OPENAI_API_KEY";
-    jc.api_key = Env(io, key_env);
+    jc.api_key = EnvValue(io, key_env);
     jc.timeout_ms = f.judge_timeout_s * 1000;
     // A hosted endpoint without a key cannot work; a local server (--judge-url) may not need one.
     if (jc.api_key.empty() && f.judge_url.empty() && !f.dry_run) {
@@ -249,12 +230,12 @@ Result<std::unique_ptr<Session>> Prepare(const TriageFlags& f, Io& io) {
     tc.kind = f.tracker;
     tc.base_url = f.tracker_url;
     tc.project = f.tracker_project;
-    if (f.tracker == "github") tc.token = Env(io, "GITHUB_TOKEN");
+    if (f.tracker == "github") tc.token = EnvValue(io, "GITHUB_TOKEN");
     if (f.tracker == "jira") {
-      tc.token = Env(io, "JIRA_TOKEN");
-      tc.user = Env(io, "JIRA_USER");
+      tc.token = EnvValue(io, "JIRA_TOKEN");
+      tc.user = EnvValue(io, "JIRA_USER");
     }
-    if (f.tracker == "linear") tc.token = Env(io, "LINEAR_API_KEY");
+    if (f.tracker == "linear") tc.token = EnvValue(io, "LINEAR_API_KEY");
     TRACERY_ASSIGN_OR_RETURN(s->tracker, triage::MakeTracker(tc));
     o.tracker = s->tracker.get();
   }

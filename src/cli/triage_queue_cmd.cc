@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "cli/cli_util.h"
 #include "triage/draft.h"
 #include "triage/tracker.h"
 
@@ -57,12 +58,6 @@ int Usage(Io& io, const std::string& message) {
   return 2;
 }
 
-std::string Env(const Io& io, const std::string& name) {
-  auto it = io.env.find(name);
-  if (it != io.env.end()) return it->second;
-  const char* v = std::getenv(name.c_str());
-  return v ? v : "";
-}
 
 // Parses args into flags; returns -1 to go on, else the exit code.
 int Parse(const std::vector<std::string>& args, Io& io, Flags* f) {
@@ -202,8 +197,8 @@ std::string ShellQuote(const std::string& s) {
 // Opens the editor on each draft, then asks. Returns the accepted drafts; rejected ones are removed.
 Result<std::vector<triage::IssueDraft>> Review(Io& io, std::istream& in, triage::DraftQueue& q,
                                                const std::vector<triage::IssueDraft>& drafts) {
-  std::string editor = Env(io, "VISUAL");
-  if (editor.empty()) editor = Env(io, "EDITOR");
+  std::string editor = EnvValue(io, "VISUAL");
+  if (editor.empty()) editor = EnvValue(io, "EDITOR");
   if (editor.empty()) editor = "vi";
   std::vector<triage::IssueDraft> accepted;
   bool eof = false;
@@ -263,12 +258,12 @@ int Post(const Flags& f, Io& io, std::istream& in) {
   tc.base_url = f.base_url;
   tc.timeout_ms = f.timeout_ms;
   std::string token_var = f.tracker == "github" ? "GITHUB_TOKEN" : f.tracker == "jira" ? "JIRA_TOKEN" : "LINEAR_API_KEY";
-  tc.token = Env(io, token_var);
+  tc.token = EnvValue(io, token_var);
   if (tc.token.empty()) {
     io.err << "error: " << token_var << " is not set (needed by --tracker " << f.tracker << ")\n";
     return 1;
   }
-  if (f.tracker == "jira") tc.user = Env(io, "JIRA_USER");
+  if (f.tracker == "jira") tc.user = EnvValue(io, "JIRA_USER");
   auto tracker = triage::MakeTracker(tc);
   if (!tracker.ok()) {
     io.err << "error: " << tracker.status().message() << "\n";
