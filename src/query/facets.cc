@@ -149,10 +149,7 @@ Result<std::string> RunFacetsJson(store::Store& store, const store::RunFilter& f
 }
 
 Result<std::string> QueryService::Facets(const Params& params) const {
-  TRACERY_RETURN_IF_ERROR(CheckKnownParams(
-      params, {"since", "from", "to", "updated_since", "agent", "version", "environment", "status", "failure_type",
-               "failure_code", "model", "session", "user", "tag", "q", "min_duration_ms", "max_duration_ms",
-               "min_cost", "max_cost"}));
+  TRACERY_RETURN_IF_ERROR(CheckKnownParams(params, {TRACERY_RUN_FILTER_KEYS}));
   TRACERY_ASSIGN_OR_RETURN(store::RunFilter filter, ParseRunFilter(params, clock_->NowUnixNanos()));
   return RunFacetsJson(*store_, filter, kFacetScanLimit);
 }

@@ -14,6 +14,13 @@
 
 namespace tracery::query {
 
+// The run-filter parameter names (QueryService::ParseRunFilter), accepted by every endpoint that
+// filters runs: /api/runs, /api/runs/facets, /api/stats, /api/agents.
+#define TRACERY_RUN_FILTER_KEYS                                                                               \
+  "since", "from", "to", "updated_since", "agent", "version", "environment", "status", "failure_type",        \
+      "failure_code", "model", "session", "user", "tag", "q", "min_duration_ms", "max_duration_ms", "min_cost", \
+      "max_cost", "annotation"
+
 // kInvalidArgument `unknown parameter "x"` for the first key (in key order) not in `allowed`.
 Status CheckKnownParams(const Params& params, std::initializer_list<std::string_view> allowed);
 

@@ -13,11 +13,6 @@
 namespace tracery::query {
 namespace {
 
-#define TRACERY_RUN_FILTER_KEYS                                                                               \
-  "since", "from", "to", "updated_since", "agent", "version", "environment", "status", "failure_type",        \
-      "failure_code", "model", "session", "user", "tag", "q", "min_duration_ms", "max_duration_ms", "min_cost", \
-      "max_cost", "annotation"
-
 constexpr int64_t kNsPerMs = 1'000'000;
 
 Result<std::optional<int64_t>> GetTime(const Params& params, const std::string& key) {

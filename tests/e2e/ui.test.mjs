@@ -5,7 +5,7 @@
 // Every test fails on any console error of the page. Screenshots go to $TRACERY_SCREENSHOT_DIR.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, api, getRunDetail } from './harness.mjs';
+import { startServer, api, getRunDetail, postRaw } from './harness.mjs';
 import { launchBrowser, withPage, byTestId, uiSkipReason, screenshotDir } from './ui-browser.mjs';
 import { uiUnavailableReason, until, pageColours, contrast, luminance } from './ui-common.mjs';
 import { seedStandardRuns, sendLiveRun } from './ui-seed.mjs';
@@ -207,6 +207,32 @@ describe('web UI', { skip: uiSkipReason() ?? false }, () => {
     // Tool arguments are fetched on demand: {"order":1234}.
     await page.locator(T('step-content')).filter({ hasText: '1234' }).waitFor();
     await shot('run-failing-step');
+  });
+
+  uiTest('triage findings show on the run and link to the runs with the same finding', async ({ page, goto, shot }) => {
+    const failed = seed.failed;
+    const body = JSON.stringify({ annotations: [
+      { run_id: failed.traceId, rubric_name: 'e2e', rubric_version: '1.0.0', mode_id: 'tool-timeout-unrecovered',
+        severity: 'high', verdict: 'positive', confidence: 1, evidence_step_ids: [failed.tool],
+        excerpt: 'lookup timed out', detector: 'step' },
+      { run_id: failed.traceId, rubric_name: 'e2e', rubric_version: '1.0.0', mode_id: 'quiet-mode',
+        severity: 'low', verdict: 'negative', confidence: 1, detector: 'regex' },
+    ] });
+    const w = await postRaw(`${server.baseUrl}/api/annotations`, body, { 'content-type': 'application/json' });
+    assert.equal(w.status, 200, w.text);
+    await goto(`#/runs/${failed.traceId}`);
+    const chip = page.locator(`${T('annotation')}[data-mode="tool-timeout-unrecovered"]`);
+    await chip.waitFor();
+    assert.equal(await chip.getAttribute('data-verdict'), 'positive');
+    assert.match(await chip.innerText(), /high/);
+    // Negatives are the normal case: not shown.
+    assert.equal(await page.locator(`${T('annotation')}[data-mode="quiet-mode"]`).count(), 0);
+    await shot('run-triage-findings');
+    await chip.getByText('evidence →').click();
+    await until('evidence step selected', async () => (await hashParams(page)).get('step') === failed.tool, 10_000);
+    await chip.getByText('tool-timeout-unrecovered').click();
+    await until('runs filtered by the finding', async () => (await hashParams(page)).get('annotation') === 'tool-timeout-unrecovered', 10_000);
+    await expectRows(page, [failed.traceId]);
   });
 
   uiTest('a run sent while the list is open appears without a reload', async ({ page, goto, shot }) => {

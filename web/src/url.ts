@@ -2,7 +2,7 @@
 // are the /api/runs parameter names, so a view's URL maps 1:1 onto its API request.
 
 export const MULTI_KEYS = [
-  'agent', 'version', 'environment', 'status', 'failure_type', 'failure_code', 'model', 'tag',
+  'agent', 'version', 'environment', 'status', 'failure_type', 'failure_code', 'model', 'tag', 'annotation',
 ] as const;
 export const SINGLE_KEYS = [
   'q', 'since', 'from', 'to', 'session', 'user',

@@ -6,6 +6,7 @@ import { EmptyState, ErrorState, Loading, StatusBadge } from '../components';
 import { formatCost, formatCount, formatDuration, formatTokens, formatTimestampTitle } from '../format';
 import { buildHash } from '../url';
 import { RunData } from './data';
+import type { Annotation } from './types';
 import { GraphView } from './GraphView';
 import { StepPanel } from './StepPanel';
 import { StepsView } from './StepsView';
@@ -20,6 +21,37 @@ export interface RunDetailProps {
   runId: string;
   query: URLSearchParams;
   navigate: (hash: string) => void;
+}
+
+/** Positive and errored triage classifications (negatives are the normal case and stay quiet). */
+function TriageFindings(p: { annotations: Annotation[]; onStep: (id: string) => void }) {
+  const shown = p.annotations.filter((a) => a.verdict !== 'negative');
+  if (shown.length === 0) return null;
+  return (
+    <div class="agent-chips" data-testid="triage-findings" aria-label="triage findings">
+      {shown.map((a) => (
+        <span
+          key={`${a.rubric_name}@${a.rubric_version}/${a.mode_id}`}
+          class={`chip${a.verdict === 'positive' ? ' worse' : ''}`}
+          data-testid="annotation"
+          data-mode={a.mode_id}
+          data-verdict={a.verdict}
+          title={`${a.rubric_name}@${a.rubric_version} · ${a.detector} · confidence ${a.confidence.toFixed(2)}` +
+            (a.excerpt ? `\n${a.excerpt}` : '') + (a.error ? `\nerror: ${a.error}` : '')}
+        >
+          {a.verdict === 'error' ? '⚠ ' : ''}
+          <a href={`#/runs?annotation=${encodeURIComponent(a.mode_id)}`}>{a.mode_id}</a>
+          {a.severity ? ` · ${a.severity}` : ''}
+          {a.evidence_step_ids.length > 0 && (
+            <>
+              {' · '}
+              <a href="#" onClick={(e) => { e.preventDefault(); p.onStep(a.evidence_step_ids[0]); }}>evidence →</a>
+            </>
+          )}
+        </span>
+      ))}
+    </div>
+  );
 }
 
 function Header(p: { data: RunData; onStep: (id: string) => void }) {
@@ -62,6 +94,7 @@ function Header(p: { data: RunData; onStep: (id: string) => void }) {
         {r.session_id && <div><dt>session</dt><dd><a href={buildHash(['sessions', r.session_id])}>{r.session_id}</a></dd></div>}
         {r.models.length > 0 && <div><dt>models</dt><dd>{r.models.join(', ')}</dd></div>}
       </dl>
+      <TriageFindings annotations={p.data.first.annotations ?? []} onStep={p.onStep} />
       {agents.length > 0 && (
         <div class="agent-chips">
           {agents.map((a) => (

@@ -68,6 +68,20 @@ export interface AgentMessage {
   time_unix_nano: string | null;
 }
 
+/** A triage classification of the run (GET /api/runs/{id} `annotations`). */
+export interface Annotation {
+  rubric_name: string;
+  rubric_version: string;
+  mode_id: string;
+  severity: string;
+  verdict: 'positive' | 'negative' | 'error';
+  confidence: number;
+  evidence_step_ids: string[];
+  excerpt: string;
+  detector: string;
+  error: string;
+}
+
 export interface RunDetailDoc {
   run: Run;
   steps: Step[];
@@ -77,6 +91,7 @@ export interface RunDetailDoc {
   agents?: AgentRow[];
   messages?: AgentMessage[];
   failures?: Failure[];
+  annotations?: Annotation[];
 }
 
 /** GET /api/runs/{id}/outline: parallel arrays in execution order (seq = array index). */
