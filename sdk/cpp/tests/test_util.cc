@@ -10,7 +10,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 extern char** environ;
@@ -60,17 +59,21 @@ ServerProcess::ServerProcess() {
   }
   posix_spawn_file_actions_destroy(&fa);
   if (pid_ < 0) return;
-  const std::regex re("tracery serving http=([0-9.]+:[0-9]+)");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     std::ifstream in(err);
     std::stringstream ss;
     ss << in.rdbuf();
     const std::string text = ss.str();
-    std::smatch m;
-    if (std::regex_search(text, m, re)) {
-      base_ = "http://" + m[1].str();
-      return;
+    // "tracery serving http=HOST:PORT ..." (no std::regex: GCC 12 warns in it under sanitizers).
+    const std::string key = "tracery serving http=";
+    if (size_t at = text.find(key); at != std::string::npos) {
+      size_t start = at + key.size();
+      size_t end = text.find_first_not_of("0123456789.:", start);
+      if (end != std::string::npos && end > start) {
+        base_ = "http://" + text.substr(start, end - start);
+        return;
+      }
     }
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
