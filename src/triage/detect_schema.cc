@@ -101,7 +101,11 @@ size_t CodePoints(const std::string& s) {
   return n;
 }
 
+// A short preview of a value for error messages. Containers are described, not dumped: a judge
+// answer may be nested thousands deep, and dump() recurses once per level.
 std::string Short(const Json& v) {
+  if (v.is_array()) return fmt::format("an array of {} item(s)", v.size());
+  if (v.is_object()) return fmt::format("an object with {} key(s)", v.size());
   std::string d = v.dump();
   if (d.size() > 60) d = d.substr(0, 57) + "...";
   return d;
