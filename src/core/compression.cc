@@ -53,12 +53,12 @@ Status GunzipCapped(std::string_view input, size_t max_output, std::string* out)
   return status;
 }
 
-std::string GzipCompress(std::string_view input) {
+std::string GzipCompress(std::string_view input, int level) {
   z_stream zs{};
-  deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  deflateInit2(&zs, std::clamp(level, 1, 9), Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
   std::string out(deflateBound(&zs, static_cast<uLong>(input.size())) + 32, '\0');
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
-  zs.avail_in = static_cast<uInt>(input.size());
+  zs.avail_in = static_cast<uInt>(input.size());  // callers stay far below 4 GiB
   zs.next_out = reinterpret_cast<Bytef*>(out.data());
   zs.avail_out = static_cast<uInt>(out.size());
   deflate(&zs, Z_FINISH);

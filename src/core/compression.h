@@ -12,8 +12,9 @@ namespace tracery {
 // output would exceed max_output bytes (defeats decompression bombs); kInvalidArgument on
 // corrupt or truncated input.
 Status GunzipCapped(std::string_view input, size_t max_output, std::string* out);
-// Gzip-compresses data (used by tests, the CLI client and responses).
-std::string GzipCompress(std::string_view input);
+// Gzip-compresses data (used by tests, the CLI client and HTTP responses). level is zlib's:
+// 1 (fastest) to 9 (smallest); 6 is zlib's default.
+std::string GzipCompress(std::string_view input, int level = 6);
 
 // zstd, for stored content blobs.
 std::string ZstdCompress(std::string_view input, int level = 3);

@@ -42,6 +42,13 @@ describe('web UI on a 100,000-step run', { skip: uiSkipReason() ?? false }, () =
     }, 300_000, 500);
     console.log(`# summarized ${(performance.now() - tSeed).toFixed(0)} ms after the first span was sent`);
     await withPage(browser, server.baseUrl, async ({ page, goto, shot }) => {
+      // How the API answered Chromium (which offers gzip, deflate, br): gzip, never brotli, whose
+      // top quality (httplib's default) took seconds on this run's outline.
+      const encodings = new Map();
+      page.on('response', (r) => {
+        const u = new URL(r.url());
+        if (u.pathname.startsWith('/api/runs/')) encodings.set(u.pathname, r.headers()['content-encoding'] ?? 'identity');
+      });
       const t0 = performance.now();
       await goto(`#/runs/${big.traceId}?view=tree`);
       await page.locator(T('run-header')).waitFor({ timeout: 60_000 });
@@ -81,6 +88,8 @@ describe('web UI on a 100,000-step run', { skip: uiSkipReason() ?? false }, () =
         .filter((e) => e.name.includes('/api/runs/'))
         .map((e) => `${new URL(e.name).pathname}${new URL(e.name).search} ${e.duration.toFixed(0)} ms ${e.encodedBodySize} B`));
       for (const f of fetched.slice(0, 12)) console.log(`#   ${f}`);
+      assert.equal(encodings.get(`/api/runs/${big.traceId}/outline`), 'gzip', JSON.stringify([...encodings]));
+      assert.ok(![...encodings.values()].includes('br'), JSON.stringify([...encodings]));
       const rowsAfter = await page.locator(T('tree-row')).count();
       assert.ok(rowsAfter < 200, `${rowsAfter} tree rows in the DOM after scrolling`);
       assert.equal(await page.locator(`${T('tree-row')}[data-step-id="${big.rootId}"]`).count(), 0,

@@ -364,6 +364,53 @@ TEST_F(ServerTest, ApiRoutesUseQueryServiceAndMapErrors) {
   }
 }
 
+// Browsers offer "br"; httplib would answer with brotli at quality 11 (seconds for a large run).
+// Our responses are gzip when the client takes it, identity otherwise, and small ones stay plain.
+TEST_F(ServerTest, ApiResponsesAreGzipOrIdentityNeverBrotli) {
+  StartServer();
+  for (int i = 0; i < 12; ++i) {
+    char trace[33];
+    std::snprintf(trace, sizeof trace, "0af7651916cd43dd8448eb211c8031%02d", i);
+    ASSERT_EQ(PostProto("/v1/traces", TraceRequestProto(1, 0, "planner", trace))->status, 200);
+  }
+  const std::string path = "/api/runs";
+  httplib::Client c = Client();
+  c.set_decompress(false);
+  auto plain = c.Get(path, {{"Accept-Encoding", "identity"}});
+  ASSERT_TRUE(plain);
+  ASSERT_EQ(plain->status, 200) << plain->body;
+  ASSERT_GE(plain->body.size(), 1024u) << "the run document must be big enough to be compressed";
+  EXPECT_FALSE(plain->has_header("Content-Encoding"));
+  EXPECT_EQ(plain->get_header_value("Vary"), "Accept-Encoding");
+  EXPECT_EQ(plain->get_header_value("Content-Type"), kJson);
+  EXPECT_EQ(plain->get_header_value_count("Content-Type"), 1u);
+
+  auto browser = c.Get(path, {{"Accept-Encoding", "gzip, deflate, br, zstd"}});
+  ASSERT_TRUE(browser);
+  EXPECT_EQ(browser->status, 200);
+  EXPECT_EQ(browser->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_EQ(browser->get_header_value("Content-Length"), std::to_string(browser->body.size()));
+  std::string inflated;
+  ASSERT_OK(GunzipCapped(browser->body, plain->body.size() + 1, &inflated));
+  EXPECT_EQ(inflated, plain->body);
+
+  auto br_only = c.Get(path, {{"Accept-Encoding", "br"}});
+  ASSERT_TRUE(br_only);
+  EXPECT_FALSE(br_only->has_header("Content-Encoding"));
+  EXPECT_EQ(br_only->body, plain->body);
+
+  // Small bodies and errors are not worth compressing.
+  auto small = c.Get("/healthz", {{"Accept-Encoding", "gzip, br"}});
+  ASSERT_TRUE(small);
+  EXPECT_FALSE(small->has_header("Content-Encoding"));
+  EXPECT_EQ(small->body, R"({"status":"ok"})");
+  auto missing = c.Get("/api/nothing-here", {{"Accept-Encoding", "gzip, br"}});
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_FALSE(missing->has_header("Content-Encoding"));
+  EXPECT_THAT(missing->body, HasSubstr("NOT_FOUND"));
+}
+
 TEST_F(ServerTest, IndexPage) {
   StartServer();
   auto res = Client().Get("/");
