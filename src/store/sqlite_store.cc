@@ -236,12 +236,19 @@ Result<WriteStats> SqliteStore::Write(WriteBatch batch) {
   return pending->stats;
 }
 
+std::chrono::steady_clock::time_point SqliteStore::DeferredDueAt(const BigRun& big) const {
+  // The interval bounds the writer's time spent re-summarizing under continuous load; the idle
+  // rule shows a big run's final summary soon after its spans stop arriving (a 100k-step run
+  // stayed `running` for seconds waiting for its interval).
+  return std::min(big.last + big.interval, last_batch_commit_ + std::max(idle_grace_, big.cost));
+}
+
 std::chrono::steady_clock::time_point SqliteStore::NextDeferredDeadline() const {
   auto next = std::chrono::steady_clock::time_point::max();
   for (const std::string& run : deferred_) {
     auto it = big_runs_.find(run);
     if (it == big_runs_.end()) return std::chrono::steady_clock::now();
-    next = std::min(next, it->second.last + it->second.interval);
+    next = std::min(next, DeferredDueAt(it->second));
   }
   return next;
 }
@@ -322,13 +329,14 @@ Status SqliteStore::CommitGroup(std::vector<std::shared_ptr<Pending>>& group, bo
     std::lock_guard pl(policy_mu_);
     big_steps = big_run_steps_;
     min_interval = big_run_min_interval_;
+    idle_grace_ = big_run_idle_;
   }
   const auto now = std::chrono::steady_clock::now();
   std::set<std::string> to_summarize;
   const std::set<std::string> deferred_before = deferred_;
   for (auto it = deferred_.begin(); it != deferred_.end();) {
     auto big = big_runs_.find(*it);
-    if (flush_all || big == big_runs_.end() || now >= big->second.last + big->second.interval) {
+    if (flush_all || big == big_runs_.end() || now >= DeferredDueAt(big->second)) {
       to_summarize.insert(*it);
       it = deferred_.erase(it);
     } else {
@@ -354,7 +362,7 @@ Status SqliteStore::CommitGroup(std::vector<std::shared_ptr<Pending>>& group, bo
         ++stats[g].steps_inserted;
         if (to_summarize.count(step.run_id) == 0 && deferred_.count(step.run_id) == 0) {
           auto big = big_runs_.find(step.run_id);
-          if (big != big_runs_.end() && now < big->second.last + big->second.interval) {
+          if (big != big_runs_.end() && now < DeferredDueAt(big->second)) {
             deferred_.insert(step.run_id);
           } else {
             to_summarize.insert(step.run_id);
@@ -405,10 +413,11 @@ Status SqliteStore::CommitGroup(std::vector<std::shared_ptr<Pending>>& group, bo
   }
   staged_hashes_.clear();
   for (size_t g = 0; g < group.size(); ++g) group[g]->stats = stats[g];
+  if (!group.empty()) last_batch_commit_ = std::chrono::steady_clock::now();
   for (const auto& [run_id, info] : summarized) {
     if (static_cast<int64_t>(info.first) > big_steps) {
       // Re-summarizing costs O(steps): keep it to a fraction of the writer's time.
-      big_runs_[run_id] = BigRun{now, std::max(min_interval, info.second * 3)};
+      big_runs_[run_id] = BigRun{now, std::max(min_interval, info.second * 3), info.second};
     } else {
       big_runs_.erase(run_id);
     }
@@ -726,10 +735,12 @@ void SqliteStore::PauseWriterForTesting(bool paused) {
   work_cv_.notify_all();
 }
 
-void SqliteStore::SetBigRunPolicyForTesting(int64_t steps, std::chrono::nanoseconds min_interval) {
+void SqliteStore::SetBigRunPolicyForTesting(int64_t steps, std::chrono::nanoseconds min_interval,
+                                            std::chrono::nanoseconds idle) {
   std::lock_guard lk(policy_mu_);
   big_run_steps_ = steps;
   big_run_min_interval_ = min_interval;
+  big_run_idle_ = idle;
 }
 
 int64_t SqliteStore::GroupsCommittedForTesting() {

@@ -72,8 +72,10 @@ class SqliteStore final : public Store {
 
   // Test hooks. A paused writer leaves batches queued (to fill the queue deterministically).
   void PauseWriterForTesting(bool paused);
-  // Runs with more than `steps` steps are re-summarized at most once per `min_interval`.
-  void SetBigRunPolicyForTesting(int64_t steps, std::chrono::nanoseconds min_interval);
+  // Runs with more than `steps` steps are re-summarized at most once per `min_interval`, or
+  // sooner once the writer has had no batch for `idle` (and for as long as the last summary took).
+  void SetBigRunPolicyForTesting(int64_t steps, std::chrono::nanoseconds min_interval,
+                                 std::chrono::nanoseconds idle = std::chrono::hours(1));
   // Number of commit groups so far.
   int64_t GroupsCommittedForTesting();
   // Makes the next commit fail (as a full disk would): the group must be rolled back entirely.
@@ -108,6 +110,7 @@ class SqliteStore final : public Store {
   struct BigRun {
     std::chrono::steady_clock::time_point last;
     std::chrono::nanoseconds interval{0};
+    std::chrono::nanoseconds cost{0};  // how long its last summary took
   };
 
   // Writer thread.
@@ -126,6 +129,9 @@ class SqliteStore final : public Store {
   Status SummarizeInTxn(const std::string& run_id, int64_t now_ns, model::Run* run, size_t* steps);
   void NotifyListeners(const std::vector<model::Run>& runs);
   std::chrono::steady_clock::time_point NextDeferredDeadline() const;
+  // When a deferred big run's summary is due: its interval has passed, or the writer has been idle
+  // (no batch committed) for the idle grace and at least as long as that summary costs.
+  std::chrono::steady_clock::time_point DeferredDueAt(const BigRun& big) const;
 
   // Reader pool.
   class ReaderLease {
@@ -179,9 +185,12 @@ class SqliteStore final : public Store {
   std::unordered_set<Hash128, Hash128Hasher> staged_hashes_;  // written in the open transaction
   std::set<std::string> deferred_;                            // dirty big runs awaiting re-summary
   std::unordered_map<std::string, BigRun> big_runs_;
+  std::chrono::steady_clock::time_point last_batch_commit_{};  // last group that wrote batches
+  std::chrono::nanoseconds idle_grace_ = std::chrono::milliseconds(200);  // copy of big_run_idle_
   std::mutex policy_mu_;
   int64_t big_run_steps_ = 5000;
   std::chrono::nanoseconds big_run_min_interval_ = std::chrono::milliseconds(250);
+  std::chrono::nanoseconds big_run_idle_ = std::chrono::milliseconds(200);
 
   // Listeners.
   std::mutex listener_mu_;
