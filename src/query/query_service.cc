@@ -201,6 +201,34 @@ Result<std::string> QueryService::ListRuns(const Params& params) const {
   } else {
     w.Null();
   }
+  // Triage findings of the listed runs: positive and errored annotations, compact, keyed by run
+  // id (negatives are the normal case and stay out). A store without annotations gives {}.
+  w.Key("findings");
+  w.BeginObject();
+  for (const auto& run : result.runs) {
+    Result<std::vector<store::Annotation>> annotations = store_->ListAnnotations(run.run_id);
+    if (!annotations.ok()) {
+      if (annotations.status().code() == StatusCode::kUnimplemented) break;
+      return annotations.status();
+    }
+    bool open = false;
+    for (const store::Annotation& a : *annotations) {
+      if (a.verdict == "negative") continue;
+      if (!open) {
+        w.Key(run.run_id);
+        w.BeginArray();
+        open = true;
+      }
+      w.BeginObject();
+      w.Key("rubric_name"); w.String(a.rubric_name);
+      w.Key("mode_id"); w.String(a.mode_id);
+      w.Key("verdict"); w.String(a.verdict);
+      w.Key("severity"); w.String(a.severity);
+      w.EndObject();
+    }
+    if (open) w.EndArray();
+  }
+  w.EndObject();
   w.EndObject();
   return w.Take();
 }

@@ -65,6 +65,12 @@ class FakeStore : public store::Store {
   void RemoveListener(int) override {}
   Result<Info> GetInfo() override { return Info{}; }
   void Close() override {}
+  Result<std::vector<store::Annotation>> ListAnnotations(const std::string& run_id) override {
+    if (!annotations_supported) return Store::ListAnnotations(run_id);
+    if (!annotations_fail.ok()) return annotations_fail;
+    auto it = annotations.find(run_id);
+    return it == annotations.end() ? std::vector<store::Annotation>{} : it->second;
+  }
 
   Status fail;
   store::RunPage run_page;
@@ -73,6 +79,9 @@ class FakeStore : public store::Store {
   std::vector<store::StatsRow> stats_rows;
   store::SessionPage session_page;
   std::vector<store::AgentSummary> agents;
+  bool annotations_supported = false;
+  Status annotations_fail;
+  std::map<std::string, std::vector<store::Annotation>> annotations;
 
   store::RunFilter last_filter;
   store::PageRequest last_page;
@@ -205,7 +214,8 @@ TEST_F(QueryServiceTest, ListRunsShapeAndPaging) {
   ASSERT_OK_AND_ASSIGN(std::string text,
                        service_.ListRuns({{"limit", "10"}, {"sort", "cost_desc"}, {"cursor", "xyz"}, {"agent", "p"}}));
   Json j = ParseStrict(text);
-  EXPECT_EQ(Keys(j), (std::set<std::string>{"runs", "next_cursor", "total"}));
+  EXPECT_EQ(Keys(j), (std::set<std::string>{"runs", "next_cursor", "total", "findings"}));
+  EXPECT_EQ(j["findings"], Json::object());  // this store keeps no annotations
   ASSERT_EQ(j["runs"].size(), 1u);
   EXPECT_EQ(j["runs"][0], ParseStrict(QueryService::RunJson(SampleRun())));
   EXPECT_EQ(j["next_cursor"], "abc");
@@ -214,6 +224,37 @@ TEST_F(QueryServiceTest, ListRunsShapeAndPaging) {
   EXPECT_EQ(store_.last_page.sort, store::RunSort::kCostDesc);
   EXPECT_EQ(store_.last_page.cursor, "xyz");
   EXPECT_EQ(store_.last_filter.agent_ids, std::vector<std::string>{"p"});
+}
+
+// The run list carries each listed run's triage findings (positive and errored annotations).
+TEST_F(QueryServiceTest, ListRunsCarriesTriageFindings) {
+  model::Run a = SampleRun(), b = SampleRun(), c = SampleRun();
+  a.run_id = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+  b.run_id = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+  c.run_id = "cccccccccccccccccccccccccccccccc";
+  store_.run_page.runs = {a, b, c};
+  store_.annotations_supported = true;
+  auto ann = [](std::string mode, std::string verdict, std::string severity) {
+    store::Annotation x;
+    x.rubric_name = "agents";
+    x.rubric_version = "1.0.0";
+    x.mode_id = std::move(mode);
+    x.verdict = std::move(verdict);
+    x.severity = std::move(severity);
+    return x;
+  };
+  store_.annotations[a.run_id] = {ann("tool-timeout", "positive", "high"), ann("loop", "negative", "")};
+  store_.annotations[b.run_id] = {ann("hallucination", "error", "")};
+  store_.annotations[c.run_id] = {ann("loop", "negative", "")};
+  ASSERT_OK_AND_ASSIGN(std::string text, service_.ListRuns({}));
+  Json j = ParseStrict(text);
+  EXPECT_EQ(j["findings"], Json::parse(R"({
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": [{"rubric_name": "agents", "mode_id": "tool-timeout", "verdict": "positive", "severity": "high"}],
+    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb": [{"rubric_name": "agents", "mode_id": "hallucination", "verdict": "error", "severity": ""}]
+  })"));
+  // A failing annotation lookup is the store failing: the list says so rather than hiding it.
+  store_.annotations_fail = UnavailableError("disk gone");
+  EXPECT_STATUS(service_.ListRuns({}).status(), StatusCode::kUnavailable);
 }
 
 TEST_F(QueryServiceTest, ListRunsDefaultsAndLastPage) {

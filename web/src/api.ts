@@ -54,10 +54,20 @@ export interface Run {
   updated_unix_nano: string | null;
 }
 
+/** A positive or errored triage annotation of a listed run (negatives are left out). */
+export interface RunFinding {
+  rubric_name: string;
+  mode_id: string;
+  verdict: 'positive' | 'error';
+  severity: string;
+}
+
 export interface RunPage {
   runs: Run[];
   next_cursor: string | null;
   total: number | null;
+  /** Triage findings of the listed runs, by run id (runs without findings are absent). */
+  findings?: Record<string, RunFinding[]>;
 }
 
 export interface FacetValue {

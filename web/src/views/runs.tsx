@@ -1,6 +1,6 @@
 // Runs: the dense, filterable, sortable run table with facets, cursor paging and live updates.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api, subscribeLive, type Facets, type Run } from '../api';
+import { api, subscribeLive, type Facets, type Run, type RunFinding } from '../api';
 import { EmptyState, ErrorState, Loading, StatusBadge, useFetch, useRowKeys } from '../components';
 import { formatCost, formatCount, formatDuration, formatTime, formatTimestampTitle, formatTokens, shortId } from '../format';
 import { mergeLiveRun, orderFacet, runMatches } from '../transforms';
@@ -213,6 +213,7 @@ export function RunsView(props: { query: URLSearchParams }) {
   const [runs, setRuns] = useState<Run[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [total, setTotal] = useState<number | null>(null);
+  const [findings, setFindings] = useState<Record<string, RunFinding[]>>({});
   const [more, setMore] = useState<{ loading: boolean; error?: unknown }>({ loading: false });
   const [liveState, setLiveState] = useState<'connecting' | 'live' | 'down'>('connecting');
   const [fresh, setFresh] = useState<Set<string>>(new Set());
@@ -246,6 +247,7 @@ export function RunsView(props: { query: URLSearchParams }) {
       sinceFetch.current.clear();
       setRuns(list);
       setCursor(first.data.next_cursor);
+      setFindings(first.data.findings ?? {});
       setTotal(first.data.total === null ? null : first.data.total + added);
       setFresh(new Set());
     }
@@ -291,6 +293,7 @@ export function RunsView(props: { query: URLSearchParams }) {
           return [...cur, ...page.runs.filter((r) => !seen.has(r.run_id))];
         });
         setCursor(page.next_cursor);
+        setFindings((cur) => ({ ...cur, ...(page.findings ?? {}) }));
         setMore({ loading: false });
       },
       (error) => setMore({ loading: false, error }),
@@ -378,6 +381,20 @@ export function RunsView(props: { query: URLSearchParams }) {
                     ) : (
                       ''
                     )}
+                    {(findings[r.run_id] ?? []).map((x) => (
+                      <a
+                        key={`${x.rubric_name}/${x.mode_id}`}
+                        class={`chip finding${x.verdict === 'positive' ? ' worse' : ''}`}
+                        data-testid="run-finding"
+                        data-mode={x.mode_id}
+                        data-verdict={x.verdict}
+                        href={`#/runs?annotation=${encodeURIComponent(x.mode_id)}`}
+                        title={`triage: ${x.rubric_name} · ${x.mode_id} ${x.verdict === 'error' ? '(classification failed)' : 'found'}${x.severity ? ` · ${x.severity}` : ''}`}
+                      >
+                        {x.verdict === 'error' ? '⚠ ' : ''}
+                        {x.mode_id}
+                      </a>
+                    ))}
                   </td>
                   <td class="mono small">{r.models.join(', ')}</td>
                   <td class="mono small">
