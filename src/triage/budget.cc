@@ -73,6 +73,30 @@ int CountJudgeModes(const Rubric& rubric) {
   return n;
 }
 
+std::string JudgeNodeModel(const Detection& node, const std::string& default_model) {
+  if (node.model.empty()) return default_model;
+  auto colon = node.model.find(':');
+  return colon == std::string::npos ? node.model : node.model.substr(colon + 1);
+}
+
+namespace {
+
+// Counts the llm_judge nodes of a detection tree per model.
+void CountJudgeNodes(const Detection& d, const std::string& default_model, std::map<std::string, int64_t>* out) {
+  if (d.type == "llm_judge") ++(*out)[JudgeNodeModel(d, default_model)];
+  for (const Detection& operand : d.operands) CountJudgeNodes(operand, default_model, out);
+}
+
+}  // namespace
+
+std::vector<std::string> JudgeModels(const Rubric& rubric, const std::string& default_model) {
+  std::map<std::string, int64_t> nodes;
+  for (const Mode& m : rubric.modes) CountJudgeNodes(m.detection, default_model, &nodes);
+  std::vector<std::string> out;
+  for (const auto& [model, n] : nodes) out.push_back(model);
+  return out;
+}
+
 Result<CostEstimate> EstimateCost(const Rubric& rubric, int64_t runs, int batch,
                                   const std::string& model, const PriceTable& prices,
                                   const TokenAssumptions& assumptions) {
@@ -82,12 +106,21 @@ Result<CostEstimate> EstimateCost(const Rubric& rubric, int64_t runs, int batch,
   e.batch = batch < 1 ? 1 : batch;
   e.model = model;
   if (e.judge_modes == 0 || runs <= 0) return e;
-  e.calls = static_cast<int64_t>(e.judge_modes) * ((runs + e.batch - 1) / e.batch);
-  e.input_tokens = static_cast<int64_t>(e.judge_modes) * runs * assumptions.input_per_run;
-  e.output_tokens = static_cast<int64_t>(e.judge_modes) * runs * assumptions.output_per_run;
-  TRACERY_ASSIGN_OR_RETURN(ModelPrice p, prices.Lookup(model));
-  e.usd = (static_cast<double>(e.input_tokens) * p.input_per_mtok +
-           static_cast<double>(e.output_tokens) * p.output_per_mtok) / 1e6;
+  std::map<std::string, int64_t> nodes_per_model;
+  for (const Mode& m : rubric.modes) CountJudgeNodes(m.detection, model, &nodes_per_model);
+  const int64_t calls_per_node = (runs + e.batch - 1) / e.batch;
+  e.model.clear();
+  for (const auto& [node_model, nodes] : nodes_per_model) {
+    TRACERY_ASSIGN_OR_RETURN(ModelPrice p, prices.Lookup(node_model));
+    const int64_t in = nodes * runs * assumptions.input_per_run;
+    const int64_t out = nodes * runs * assumptions.output_per_run;
+    e.calls += nodes * calls_per_node;
+    e.input_tokens += in;
+    e.output_tokens += out;
+    e.usd += (static_cast<double>(in) * p.input_per_mtok + static_cast<double>(out) * p.output_per_mtok) / 1e6;
+    if (!e.model.empty()) e.model += ", ";
+    e.model += node_model;
+  }
   return e;
 }
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "triage/rubric.h"
@@ -45,7 +46,7 @@ struct CostEstimate {
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
   double usd = 0;  // shown as ±100%
-  std::string model;
+  std::string model;  // the judge models used, comma-separated (sorted)
 };
 
 struct TokenAssumptions {
@@ -55,7 +56,14 @@ struct TokenAssumptions {
 
 int CountJudgeModes(const Rubric& rubric);
 
-// No judge modes: a zero estimate (no price lookup). Unknown model with judge modes: error.
+// The model an llm_judge node calls: its own (`provider:model` → `model`) or `default_model`.
+std::string JudgeNodeModel(const Detection& node, const std::string& default_model);
+// Every distinct model the rubric's judge nodes call (sorted).
+std::vector<std::string> JudgeModels(const Rubric& rubric, const std::string& default_model);
+
+// Pre-flight upper bound: every judge node of every mode asked once per run (in batches), each
+// priced at its own model (a node's `model`, else `default_model`). No judge modes: a zero
+// estimate (no price lookup). A judge model without a price: kNotFound naming it.
 Result<CostEstimate> EstimateCost(const Rubric& rubric, int64_t runs, int batch,
                                   const std::string& model, const PriceTable& prices,
                                   const TokenAssumptions& assumptions = {});

@@ -113,11 +113,7 @@ std::string Judge::CacheKey(const std::string& run_text, const std::string& mode
   return ContentHash(material).ToHex();
 }
 
-std::string Judge::ModelFor(const Detection& node) const {
-  if (node.model.empty()) return options_.model;
-  auto colon = node.model.find(':');
-  return colon == std::string::npos ? node.model : node.model.substr(colon + 1);
-}
+std::string Judge::ModelFor(const Detection& node) const { return JudgeNodeModel(node, options_.model); }
 
 std::vector<Result<JudgeVerdict>> Judge::Run(const std::vector<JudgeItem>& items) {
   std::vector<Result<JudgeVerdict>> out(items.size(), Result<JudgeVerdict>(InternalError("judge: not answered")));

@@ -140,10 +140,12 @@ Result<TriageReport> RunTriage(const Rubric& rubric, RunSource& source, const Pi
   } else {
     // Unpriced model (e.g. a local server) and no dollar gate: count calls, cost unknown.
     PriceTable unpriced = options.prices;
-    unpriced.Set(model, {0, 0});
+    for (const std::string& m : JudgeModels(rubric, model)) {
+      if (!unpriced.Lookup(m).ok()) unpriced.Set(m, {0, 0});
+    }
     TRACERY_ASSIGN_OR_RETURN(report.estimate, EstimateCost(rubric, report.runs_sampled, options.judge.batch,
                                                            model, unpriced, options.assumptions));
-    AddError(report, estimate.status().message() + "; the estimate has no cost");
+    AddError(report, estimate.status().message() + "; calls to unpriced models are left out of the cost estimate");
   }
   report.budget = CheckBudget(report.runs_sampled, report.estimate, options.limits);
   if (!report.budget.ok()) {

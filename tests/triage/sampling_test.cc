@@ -139,6 +139,42 @@ TEST(Budget, PriceLookupExactPrefixAndProvider) {
   EXPECT_STATUS(t.LoadJson("[1", "prices.json"), StatusCode::kInvalidArgument);
 }
 
+// A judge node that names its own model is priced at that model, not the default.
+TEST(Budget, EstimatePricesEachJudgeNodeAtItsOwnModel) {
+  Rubric rubric;
+  Mode plain;
+  plain.id = "plain";
+  plain.detection.type = "llm_judge";
+  Mode own;
+  own.id = "own";
+  own.detection.type = "composite";
+  own.detection.bool_op = "and";
+  Detection regex;
+  regex.type = "regex";
+  Detection judge;
+  judge.type = "llm_judge";
+  judge.model = "anthropic:claude-haiku-4-5";
+  own.detection.operands = {regex, judge};
+  Mode deterministic;
+  deterministic.id = "det";
+  deterministic.detection.type = "regex";
+  rubric.modes = {plain, own, deterministic};
+  PriceTable prices = PriceTable::Default();
+  ASSERT_OK_AND_ASSIGN(CostEstimate e, EstimateCost(rubric, 10, 4, "gpt-4o-mini", prices));
+  EXPECT_EQ(e.judge_modes, 2);
+  EXPECT_EQ(e.calls, 2 * 3);  // two judge nodes x ceil(10 / 4)
+  const double mini = 10 * (1500 * 0.15 + 200 * 0.60) / 1e6;
+  const double haiku = 10 * (1500 * 1.0 + 200 * 5.0) / 1e6;
+  EXPECT_NEAR(e.usd, mini + haiku, 1e-12);
+  EXPECT_EQ(e.model, "claude-haiku-4-5, gpt-4o-mini");
+  EXPECT_EQ(JudgeModels(rubric, "gpt-4o-mini"), (std::vector<std::string>{"claude-haiku-4-5", "gpt-4o-mini"}));
+  // The node's model needs a price even when the default has one.
+  rubric.modes[1].detection.operands[1].model = "local:llama3";
+  Result<CostEstimate> unpriced = EstimateCost(rubric, 10, 4, "gpt-4o-mini", prices);
+  EXPECT_STATUS(unpriced.status(), StatusCode::kNotFound);
+  EXPECT_NE(unpriced.status().message().find("llama3"), std::string::npos);
+}
+
 TEST(Budget, GatesReportBothAndLedgerCounts) {
   CostEstimate e;
   e.usd = 2.5;
