@@ -1061,6 +1061,9 @@ void Normalizer::NormalizeTraces(const TraceBatch& batch, int64_t received_ns, N
     } else if (auto resend = a.Int("http.request.resend_count"); resend && *resend >= 0 && *resend < 1000000) {
       step.attempt = static_cast<int>(*resend) + 1;
     }
+    if (auto budget = a.Int("tracery.step.max_attempts"); budget && *budget >= 1 && *budget < 1000000) {
+      step.max_attempts = static_cast<int>(*budget);
+    }
     if (auto retry_of = a.Str("tracery.step.retry_of"); !retry_of.empty()) {
       std::string raw;
       if (retry_of.size() == 16 && HexDecode(retry_of, &raw)) step.retry_of = HexEncode(raw);

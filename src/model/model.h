@@ -182,6 +182,9 @@ struct Step {
   // Explicit values come from attributes; otherwise the summarizer infers them.
   int attempt = 0;
   std::string retry_of;
+  // The retry budget (total attempts allowed) when instrumentation reports it
+  // (`tracery.step.max_attempts`); 0 = unknown. An exhausted chain is then max_retries_exceeded.
+  int max_attempts = 0;
   // Handoffs / delegation: the agent this step hands work to ("" when none).
   std::string handoff_to;
   std::string handoff_from;

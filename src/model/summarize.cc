@@ -27,6 +27,7 @@ StepDigest DigestOf(const Step& step) {
   d.tokens = step.tokens;
   d.cost_usd = step.cost_usd;
   d.attempt = step.attempt;
+  d.max_attempts = step.max_attempts;
   d.retry_of = step.retry_of;
   d.handoff_to = step.handoff_to;
   d.handoff_from = step.handoff_from;

@@ -140,8 +140,8 @@ Status SqliteStore::PrepareWriterStatements() {
       writer_db_.Prepare("SELECT step_id, parent_id, name, type, COALESCE(agent_explicit, agent), start_ns, end_ns, status, model, tool_name, "
                          "tok_input, tok_output, tok_total, tok_cache_read, tok_cache_write, tok_reasoning, "
                          "tok_present, cost_usd, attempt_explicit, retry_of_explicit, handoff_to, handoff_from, "
-                         "f_type, f_code, f_message, f_source, f_time_ns, f_error_type, hints_json, attempt, retry_of, agent, links "
-                         "FROM steps WHERE run_id = ?"));
+                         "f_type, f_code, f_message, f_source, f_time_ns, f_error_type, hints_json, attempt, retry_of, agent, links, "
+                         "max_attempts FROM steps WHERE run_id = ?"));
   std::string run_params, run_updates;
   {
     std::string cols = RunColumns();
@@ -613,6 +613,7 @@ Status SqliteStore::SummarizeInTxn(const std::string& run_id, int64_t now_ns, mo
       if (!hs.ok()) log::Warn("store: run {} step {}: {}", run_id, d.step_id, hs.message());
     }
     d.linked_steps = SplitLinks(q.Text(32));
+    d.max_attempts = static_cast<int>(q.Int(33));
     current.push_back(Current{static_cast<int>(q.Int(29)), q.Str(30), d.attempt, d.retry_of, q.Str(31)});
     digests.push_back(std::move(d));
   }

@@ -1303,6 +1303,10 @@ TEST(RetryTest, ExplicitAttemptAndRetryOf) {
   auto s = One(b);
   EXPECT_EQ(s.attempt, 2);
   EXPECT_EQ(s.retry_of, "aabbccddeeff0011");
+  EXPECT_EQ(s.max_attempts, 0);  // not reported
+  TraceBatch budget;
+  SpanBuilder(&budget).Attr("tracery.step.attempt", 3).Attr("tracery.step.max_attempts", 3).Done();
+  EXPECT_EQ(One(budget).max_attempts, 3);
 }
 
 TEST(RetryTest, HttpResendCountGivesAttempt) {
@@ -1313,8 +1317,13 @@ TEST(RetryTest, HttpResendCountGivesAttempt) {
 
 TEST(RetryTest, InvalidValuesIgnored) {
   TraceBatch b;
-  SpanBuilder(&b).Attr("tracery.step.attempt", 0).Attr("tracery.step.retry_of", "not-hex-at-all!!").Done();
+  SpanBuilder(&b)
+      .Attr("tracery.step.attempt", 0)
+      .Attr("tracery.step.retry_of", "not-hex-at-all!!")
+      .Attr("tracery.step.max_attempts", -2)
+      .Done();
   auto s = One(b);
+  EXPECT_EQ(s.max_attempts, 0);
   EXPECT_EQ(s.attempt, 0);
   EXPECT_EQ(s.retry_of, "");
 }

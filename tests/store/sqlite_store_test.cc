@@ -37,6 +37,7 @@ model::Step FullStep(const std::string& run) {
   s.cost_explicit = true;
   s.attempt = 3;
   s.retry_of = StepId(9);
+  s.max_attempts = 4;
   s.handoff_to = "coder";
   s.handoff_from = "planner";
   s.attributes_json = R"({"gen_ai.request.temperature":0.2,"k":"v"})";
@@ -129,6 +130,7 @@ TEST(SqliteStoreTest, RoundTripsEveryStepField) {
   // Explicit retry link is kept unless the summarizer infers another.
   EXPECT_EQ(got.attempt, 3);
   EXPECT_EQ(got.retry_of, StepId(9));
+  EXPECT_EQ(got.max_attempts, 4);
   EXPECT_TRUE(got.content.empty());  // content is fetched on demand
   ASSERT_EQ(got.events.size(), 1u);
   EXPECT_EQ(got.events[0].name, "gen_ai.choice");
@@ -339,6 +341,35 @@ TEST(SqliteStoreTest, InferredRetryLinksArePersistedOnSteps) {
   ASSERT_OK_AND_ASSIGN(RunDetail d2, store->GetRun(run, {}));
   EXPECT_EQ(d2.steps[2].step.attempt, 2);
   EXPECT_EQ(d2.run.retry_count, expect.run.retry_count);
+}
+
+// The retry budget a step reports reaches the summarizer: a chain that used all of it is the
+// run's failure as max_retries_exceeded (one that did not keeps the last attempt's code).
+TEST(SqliteStoreTest, ExhaustedRetryBudgetIsMaxRetriesExceeded) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(TestOptions(dir.path())));
+  for (int budget : {3, 5}) {
+    const std::string run = RunId(40 + budget);
+    model::Step root = MakeStep(run, 1, -1, "agent", StepType::kAgent, 1000, 9000);
+    root.status = model::StepStatus::kError;
+    std::vector<model::Step> steps = {root};
+    for (int i = 0; i < 3; ++i) {
+      model::Step attempt = MakeStep(run, 2 + i, 1, "charge_card", StepType::kTool, 1100 + i * 200, 1200 + i * 200);
+      attempt.status = model::StepStatus::kError;
+      attempt.attempt = i + 1;
+      if (i > 0) attempt.retry_of = StepId(1 + i);
+      attempt.max_attempts = budget;
+      attempt.failure = model::Failure{model::FailureType::kTool, "connection_error", "reset", attempt.step_id,
+                                       model::FailureSource::kException, 1200 + i * 200, "ConnectionError", false};
+      steps.push_back(attempt);
+    }
+    ASSERT_OK(store->Write(Batch(steps)));
+    ASSERT_OK_AND_ASSIGN(RunDetail d, store->GetRun(run, {}));
+    ASSERT_TRUE(d.run.failure.has_value()) << budget;
+    EXPECT_EQ(d.run.failure->type, model::FailureType::kTool);
+    EXPECT_EQ(d.run.failure->code, budget == 3 ? "max_retries_exceeded" : "connection_error") << budget;
+    EXPECT_EQ(d.run.failure->step_id, StepId(4));
+  }
 }
 
 TEST(SqliteStoreTest, InheritedAgentsArePersistedAndFollowLateAncestors) {

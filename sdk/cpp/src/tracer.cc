@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -396,6 +397,8 @@ Run& Run::RecordFailure(std::string_view failure_type, std::string_view failure_
 Step Run::AttemptStep(const RetryOptions& options, int attempt, const std::string& previous_id) {
   Step s = StartStep(options.type, options.name);
   s.Set("tracery.step.attempt", attempt);
+  // The retry budget: the server reports an exhausted chain as max_retries_exceeded.
+  s.Set("tracery.step.max_attempts", std::max(1, options.attempts));
   if (!previous_id.empty()) s.Set("tracery.step.retry_of", previous_id);
   return s;
 }

@@ -258,6 +258,8 @@ TEST(ApiTest, RetryRethrowsTheLastExceptionAndLinksAttempts) {
   EXPECT_EQ(FindAttr(flaky[1], "tracery.step.retry_of")->string_value(), Hex(flaky[0].span_id()));
   EXPECT_EQ(flaky[1].events(0).name(), "exception");
   EXPECT_EQ(FindAttr(flaky[1], "tracery.step.attempt")->int_value(), 2);
+  for (const Span& s : flaky) EXPECT_EQ(FindAttr(s, "tracery.step.max_attempts")->int_value(), 2);
+  for (const Span& s : checked) EXPECT_EQ(FindAttr(s, "tracery.step.max_attempts")->int_value(), 3);
   EXPECT_EQ(flaky[0].events(0).attributes(1).value().string_value(), "boom 1");
   EXPECT_EQ(flaky[0].events(0).attributes(0).value().string_value(), "std::runtime_error");
   EXPECT_EQ(checked[0].status().code(), opentelemetry::proto::trace::v1::Status::STATUS_CODE_ERROR);

@@ -178,6 +178,7 @@ class SpanShapeTest(unittest.TestCase):
             self.assertEqual(run.retry(flaky, attempts=3, name="api"), "ok")
         steps = [sp for sp in self.spans if sp["name"] == "api"]
         self.assertEqual([sp["attributes"]["tracery.step.attempt"] for sp in steps], [1, 2, 3])
+        self.assertEqual([sp["attributes"]["tracery.step.max_attempts"] for sp in steps], [3, 3, 3])
         self.assertNotIn("tracery.step.retry_of", steps[0]["attributes"])
         self.assertEqual(steps[1]["attributes"]["tracery.step.retry_of"], steps[0]["span_id"])
         self.assertEqual(steps[2]["attributes"]["tracery.step.retry_of"], steps[1]["span_id"])

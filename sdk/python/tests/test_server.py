@@ -173,6 +173,24 @@ class ServerTest(unittest.TestCase):
         self.assertEqual(d["run"]["failure"]["code"], "timeout")
         self.assertTrue(d["run"]["failure"]["recovered"])
 
+    def test_retry_budget_exhausted_is_max_retries_exceeded(self):
+        t = self.tracer()
+
+        def gateway():
+            raise ConnectionError("payment gateway reset the connection")
+
+        with self.assertRaises(ConnectionError):
+            with t.start_run(name="exhausted") as run:
+                run.retry(gateway, attempts=3, step_type="tool", name="charge_card", retry_on=(ConnectionError,))
+        d = self.run_detail(t, run.run_id)
+        self.assertEqual(d["run"]["status"], "failed")
+        tools = [s for s in d["steps"] if s["type"] == "tool"]
+        self.assertEqual([s["attempt"] for s in tools], [1, 2, 3])
+        f = d["run"]["failure"]
+        self.assertEqual((f["type"], f["code"]), ("tool", "max_retries_exceeded"))
+        self.assertEqual(f["step_id"], tools[2]["step_id"])
+        self.assertIn("after 3 attempts", f["message"])
+
     def test_uncaught_exception(self):
         t = self.tracer()
         with self.assertRaises(RuntimeError):

@@ -292,20 +292,23 @@ class Run(Step):
                                 "%s: %s" % (type(exc).__qualname__, exc))
         super().end(exc)
 
-    def _attempt_step(self, step_type, name, attempt, previous):
+    def _attempt_step(self, step_type, name, attempt, previous, attempts):
         s = self.step(step_type, name)
         s.attributes["tracery.step.attempt"] = attempt
+        # The retry budget: the server reports an exhausted chain as max_retries_exceeded.
+        s.attributes["tracery.step.max_attempts"] = max(1, attempts)
         if previous is not None:
             s.attributes["tracery.step.retry_of"] = previous.span_id
         return s
 
     def retry(self, fn, attempts=3, step_type="tool", name=None, retry_on=(Exception,), backoff=0.0):
         """Calls fn() up to `attempts` times, each attempt its own step linked to the previous one
-        (tracery.step.attempt / tracery.step.retry_of). Returns fn's result; re-raises the last error."""
+        (tracery.step.attempt / tracery.step.retry_of, and the budget as tracery.step.max_attempts).
+        Returns fn's result; re-raises the last error."""
         name = name or getattr(fn, "__name__", "call")
         previous = None
         for attempt in range(1, max(1, attempts) + 1):
-            s = self._attempt_step(step_type, name, attempt, previous)
+            s = self._attempt_step(step_type, name, attempt, previous, attempts)
             try:
                 with s:
                     return fn()
@@ -323,7 +326,7 @@ class Run(Step):
         name = name or getattr(fn, "__name__", "call")
         previous = None
         for attempt in range(1, max(1, attempts) + 1):
-            s = self._attempt_step(step_type, name, attempt, previous)
+            s = self._attempt_step(step_type, name, attempt, previous, attempts)
             try:
                 async with s:
                     return await fn()

@@ -38,7 +38,7 @@ const std::vector<std::string_view>& StepColumnList() {
       "attempt",        "retry_of",       "handoff_to",    "handoff_from",  "attributes",
       "scope_name",     "f_type",         "f_code",        "f_message",     "f_source",
       "f_time_ns",      "f_error_type",   "hints_json",    "content",       "received_ns",
-      "links"};
+      "links",          "max_attempts"};
   return kCols;
 }
 
@@ -255,6 +255,7 @@ void BindStep(Stmt& stmt, int i, const model::Step& s, const StepRowExtras& x) {
   }
   stmt.BindInt(i + 39, s.received_ns);
   BindStaticOrNull(stmt, i + 40, x.links);
+  stmt.BindInt(i + 41, s.max_attempts);
 }
 
 Status ReadStep(const Stmt& stmt, int i, model::Step* out, std::string* manifest) {
@@ -295,6 +296,7 @@ Status ReadStep(const Stmt& stmt, int i, model::Step* out, std::string* manifest
   if (manifest != nullptr) manifest->assign(stmt.Blob(i + 38));
   s.received_ns = stmt.Int(i + 39);
   s.linked_steps = SplitLinks(stmt.Text(i + 40));
+  s.max_attempts = static_cast<int>(stmt.Int(i + 41));
   return OkStatus();
 }
 

@@ -163,6 +163,10 @@ CREATE TABLE triage_state (
   updated_ns INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql",
+      // 3: the retry budget a step reports (tracery.step.max_attempts; 0 = unknown).
+      R"sql(
+ALTER TABLE steps ADD COLUMN max_attempts INTEGER NOT NULL DEFAULT 0;
+)sql",
   };
   return kMigrations;
 }

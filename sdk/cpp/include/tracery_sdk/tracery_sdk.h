@@ -197,7 +197,8 @@ class Run : public Step {
                      std::string_view message = {}, Step* step = nullptr);
 
   // Calls fn() (or fn(Step&)) up to options.attempts times, each attempt its own step carrying
-  // tracery.step.attempt (1, 2, ...) and tracery.step.retry_of (the previous attempt's id). An
+  // tracery.step.attempt (1, 2, ...), tracery.step.max_attempts (options.attempts) and
+  // tracery.step.retry_of (the previous attempt's id). An
   // attempt fails when fn throws or marks the step failed (Step::Fail). Returns fn's result (the
   // last attempt's, even if it marked its step failed); rethrows the exception of the last
   // attempt. The server ends a run whose failed attempts were retried successfully as `partial`.
