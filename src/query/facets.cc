@@ -1,5 +1,7 @@
 #include "query/facets.h"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <array>
 #include <map>
@@ -78,6 +80,21 @@ void CountRun(const model::Run& r, Counts& c) {
   for (const auto& t : tags) add(kTag, t);
 }
 
+store::FacetDimension StoreDim(Dim d) {
+  switch (d) {
+    case kStatus: return store::FacetDimension::kStatus;
+    case kAgent: return store::FacetDimension::kAgent;
+    case kVersion: return store::FacetDimension::kVersion;
+    case kEnvironment: return store::FacetDimension::kEnvironment;
+    case kFailureType: return store::FacetDimension::kFailureType;
+    case kFailureCode: return store::FacetDimension::kFailureCode;
+    case kModel: return store::FacetDimension::kModel;
+    case kTag: return store::FacetDimension::kTag;
+    case kDimCount: break;
+  }
+  return store::FacetDimension::kStatus;
+}
+
 struct Scan {
   Counts counts;
   int64_t scanned = 0;
@@ -101,25 +118,91 @@ Result<Scan> ScanRuns(store::Store& store, const store::RunFilter& filter, int64
   return scan;
 }
 
-void WriteFacet(JsonWriter& w, const std::map<std::string, int64_t>& counts) {
-  std::vector<std::pair<std::string_view, int64_t>> sorted(counts.begin(), counts.end());
-  std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
-  if (sorted.size() > kMaxValuesPerFacet) sorted.resize(kMaxValuesPerFacet);
-  w.BeginArray();
-  for (const auto& [value, count] : sorted) {
-    w.BeginObject();
-    w.Key("value");
-    w.String(value);
-    w.Key("count");
-    w.Int(count);
-    w.EndObject();
+using Values = std::vector<store::FacetValue>;
+
+// Sorted by count descending, then value (bytewise), at most kMaxValuesPerFacet.
+void SortAndCap(Values& values) {
+  std::stable_sort(values.begin(), values.end(), [](const store::FacetValue& a, const store::FacetValue& b) {
+    return a.count != b.count ? a.count > b.count : a.value < b.value;
+  });
+  if (values.size() > kMaxValuesPerFacet) values.resize(kMaxValuesPerFacet);
+}
+
+Values FromMap(const std::map<std::string, int64_t>& counts) {
+  Values out;
+  out.reserve(counts.size());
+  for (const auto& [value, count] : counts) out.push_back(store::FacetValue{value, count});
+  return out;
+}
+
+std::string FacetsDocument(std::array<Values, kDimCount>& facets, int64_t scanned, bool truncated) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("facets");
+  w.BeginObject();
+  for (int d = 0; d < kDimCount; ++d) {
+    w.Key(kDimNames[d]);
+    SortAndCap(facets[d]);
+    w.BeginArray();
+    for (const auto& v : facets[d]) {
+      w.BeginObject();
+      w.Key("value");
+      w.String(v.value);
+      w.Key("count");
+      w.Int(v.count);
+      w.EndObject();
+    }
+    w.EndArray();
   }
-  w.EndArray();
+  w.EndObject();
+  w.Key("scanned");
+  w.Int(scanned);
+  w.Key("truncated");
+  w.Bool(truncated);
+  w.EndObject();
+  return w.Take();
+}
+
+// Exact counts by the store's aggregate: one scope for the filter (every dimension without a
+// filter of its own) and one per filtered dimension, with that dimension's filter lifted.
+// kUnimplemented when the store has no aggregate.
+Result<std::string> FacetsBySql(store::Store& store, const store::RunFilter& filter) {
+  std::vector<store::FacetScope> scopes(1);
+  scopes[0].filter = filter;
+  std::vector<std::vector<Dim>> scope_dims(1);  // parallel to scopes[i].dimensions
+  for (int d = 0; d < kDimCount; ++d) {
+    const Dim dim = static_cast<Dim>(d);
+    if (!HasFilter(filter, dim)) {
+      scopes[0].dimensions.push_back(StoreDim(dim));
+      scope_dims[0].push_back(dim);
+      continue;
+    }
+    store::FacetScope scope;
+    scope.filter = Without(filter, dim);
+    scope.dimensions.push_back(StoreDim(dim));
+    scopes.push_back(std::move(scope));
+    scope_dims.push_back({dim});
+  }
+  TRACERY_ASSIGN_OR_RETURN(std::vector<store::FacetScopeCounts> counts,
+                           store.CountRunFacets(scopes, static_cast<int>(kMaxValuesPerFacet)));
+  if (counts.size() != scopes.size()) {
+    return InternalError(fmt::format("store answered {} facet scopes for {}", counts.size(), scopes.size()));
+  }
+  std::array<Values, kDimCount> facets;
+  for (size_t s = 0; s < scopes.size(); ++s) {
+    if (counts[s].values.size() != scopes[s].dimensions.size()) {
+      return InternalError("store answered a facet scope with the wrong number of dimensions");
+    }
+    for (size_t k = 0; k < scopes[s].dimensions.size(); ++k) {
+      facets[scope_dims[s][k]] = std::move(counts[s].values[k]);
+    }
+  }
+  return FacetsDocument(facets, counts[0].matched, false);
 }
 
 }  // namespace
 
-Result<std::string> RunFacetsJson(store::Store& store, const store::RunFilter& filter, int64_t max_runs) {
+Result<std::string> RunFacetsJsonByScan(store::Store& store, const store::RunFilter& filter, int64_t max_runs) {
   if (max_runs < 1) return InvalidArgumentError("facet scan limit must be positive");
   TRACERY_ASSIGN_OR_RETURN(Scan main, ScanRuns(store, filter, max_runs));
   Counts counts = std::move(main.counts);
@@ -131,21 +214,17 @@ Result<std::string> RunFacetsJson(store::Store& store, const store::RunFilter& f
     counts[dim] = std::move(other.counts[dim]);
     truncated = truncated || other.truncated;
   }
-  JsonWriter w;
-  w.BeginObject();
-  w.Key("facets");
-  w.BeginObject();
-  for (int d = 0; d < kDimCount; ++d) {
-    w.Key(kDimNames[d]);
-    WriteFacet(w, counts[d]);
-  }
-  w.EndObject();
-  w.Key("scanned");
-  w.Int(main.scanned);
-  w.Key("truncated");
-  w.Bool(truncated);
-  w.EndObject();
-  return w.Take();
+  std::array<Values, kDimCount> facets;
+  for (int d = 0; d < kDimCount; ++d) facets[d] = FromMap(counts[d]);
+  return FacetsDocument(facets, main.scanned, truncated);
+}
+
+Result<std::string> RunFacetsJson(store::Store& store, const store::RunFilter& filter, int64_t max_runs) {
+  if (max_runs < 1) return InvalidArgumentError("facet scan limit must be positive");
+  Result<std::string> exact = FacetsBySql(store, filter);
+  // Only a store without the aggregate falls back; any other error is the answer.
+  if (exact.ok() || exact.status().code() != StatusCode::kUnimplemented) return exact;
+  return RunFacetsJsonByScan(store, filter, max_runs);
 }
 
 Result<std::string> QueryService::Facets(const Params& params) const {

@@ -68,13 +68,14 @@ Result<store::GroupBy> ParseGroupBy(const std::optional<std::string>& v) {
       {"failure_code", store::GroupBy::kFailureCode},
       {"environment", store::GroupBy::kEnvironment},
       {"step_name", store::GroupBy::kStepName},
+      {"tool_name", store::GroupBy::kToolName},
   };
   for (const auto& [name, group] : kGroups) {
     if (*v == name) return group;
   }
   return BadParam("group_by", *v,
                   "expected one of none, agent, version, model, step_type, failure_type, failure_code, "
-                  "environment, step_name");
+                  "environment, step_name, tool_name");
 }
 
 // Ids come from URL paths: reject what cannot be an id before asking the store.

@@ -121,6 +121,28 @@ enum class GroupBy {
   kFailureCode,
   kEnvironment,
   kStepName,
+  kToolName,  // tool steps by their tool name (step-level; tool steps without a name group as "")
+};
+
+// Run facets (Store::CountRunFacets): per-value run counts of one run field.
+enum class FacetDimension { kStatus, kAgent, kVersion, kEnvironment, kFailureType, kFailureCode, kModel, kTag };
+
+struct FacetValue {
+  std::string value;
+  int64_t count = 0;
+};
+
+// Runs matching `filter`, counted per distinct non-empty value of each dimension. Model and tag
+// are multi-valued: a run counts once per distinct model / tag it has.
+struct FacetScope {
+  RunFilter filter;
+  std::vector<FacetDimension> dimensions;
+};
+
+struct FacetScopeCounts {
+  int64_t matched = 0;  // runs matching the scope's filter
+  // Parallel to FacetScope::dimensions: by count descending, then value ascending (bytewise).
+  std::vector<std::vector<FacetValue>> values;
 };
 
 struct StatsQuery {
@@ -227,6 +249,15 @@ class Store {
     int64_t queue_bytes = 0;           // pending writes
   };
   virtual Result<Info> GetInfo() = 0;
+
+  // Exact facet counts, every scope read in one snapshot; at most `max_values` (1..10000) values
+  // per dimension. kUnimplemented (the default, or a store that cannot express some filter)
+  // makes the caller page through ListRuns instead, for that request only.
+  virtual Result<std::vector<FacetScopeCounts>> CountRunFacets(const std::vector<FacetScope>& scopes,
+                                                                int max_values) {
+    (void)scopes, (void)max_values;
+    return UnimplementedError("facet counts are not supported by this store");
+  }
 
   // Triage annotations and state. Defaults answer kUnimplemented, so other stores and test fakes
   // need not implement them.

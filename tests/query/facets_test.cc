@@ -1,5 +1,7 @@
 #include "query/facets.h"
 
+#include <fmt/core.h>
+
 #include <string>
 #include <vector>
 
@@ -48,6 +50,26 @@ class RunsStore : public store::Store {
   Result<std::vector<store::AgentSummary>> ListAgents(const store::RunFilter&) override {
     return UnimplementedError("fake");
   }
+  // By default the fake has no aggregate (Store's kUnimplemented), so facets page through ListRuns.
+  Result<std::vector<store::FacetScopeCounts>> CountRunFacets(const std::vector<store::FacetScope>& scopes,
+                                                              int max_values) override {
+    ++facet_calls;
+    last_scopes = scopes;
+    if (!facets_status.ok()) return facets_status;
+    std::vector<store::FacetScopeCounts> out;
+    for (const auto& scope : scopes) {
+      store::FacetScopeCounts c;
+      for (const auto& r : runs) c.matched += Matches(r, scope.filter) ? 1 : 0;
+      for (store::FacetDimension d : scope.dimensions) {
+        // Canned values, distinguishable from anything a scan would count.
+        c.values.push_back({{"sql-" + std::to_string(static_cast<int>(d)), c.matched}});
+        if (max_values < 1) c.values.back().clear();
+      }
+      out.push_back(std::move(c));
+    }
+    if (drop_a_scope && !out.empty()) out.pop_back();
+    return out;
+  }
   int AddListener(store::RunUpdateListener) override { return 0; }
   void RemoveListener(int) override {}
   Result<Info> GetInfo() override { return Info{}; }
@@ -57,6 +79,10 @@ class RunsStore : public store::Store {
   Status fail;
   bool endless_cursor = false;
   int list_calls = 0;
+  Status facets_status = UnimplementedError("no facet aggregate in this fake");
+  bool drop_a_scope = false;
+  int facet_calls = 0;
+  std::vector<store::FacetScope> last_scopes;
 
  private:
   static bool In(const std::vector<std::string>& vals, const std::string& v) {
@@ -216,6 +242,77 @@ TEST_F(FacetsTest, ServiceParsesFiltersAndRejectsUnknownParams) {
   Result<std::string> bad = service.Facets({{"status", "exploded"}});
   EXPECT_STATUS(bad, StatusCode::kInvalidArgument);
   EXPECT_THAT(bad.status().message(), HasSubstr("exploded"));
+}
+
+TEST_F(FacetsTest, StoreAggregateIsUsedWithOneScopePerFilteredDimension) {
+  store_.facets_status = OkStatus();
+  store::RunFilter f;
+  f.statuses = {model::RunStatus::kFailed};
+  f.tags = {"beta"};
+  ASSERT_OK_AND_ASSIGN(std::string text, RunFacetsJson(store_, f, 1000));
+  Json doc = Json::parse(text);
+  EXPECT_EQ(store_.list_calls, 0);  // no scan
+  EXPECT_EQ(store_.facet_calls, 1);  // one snapshot for every scope
+  ASSERT_EQ(store_.last_scopes.size(), 3u);
+  // Scope 0: the whole filter, every dimension without a filter of its own.
+  EXPECT_EQ(store_.last_scopes[0].filter.statuses.size(), 1u);
+  EXPECT_EQ(store_.last_scopes[0].filter.tags.size(), 1u);
+  EXPECT_EQ(store_.last_scopes[0].dimensions.size(), 6u);
+  // Then status with its filter lifted, and tag with its filter lifted.
+  ASSERT_EQ(store_.last_scopes[1].dimensions, std::vector<store::FacetDimension>{store::FacetDimension::kStatus});
+  EXPECT_TRUE(store_.last_scopes[1].filter.statuses.empty());
+  EXPECT_EQ(store_.last_scopes[1].filter.tags.size(), 1u);
+  ASSERT_EQ(store_.last_scopes[2].dimensions, std::vector<store::FacetDimension>{store::FacetDimension::kTag});
+  EXPECT_TRUE(store_.last_scopes[2].filter.tags.empty());
+  EXPECT_EQ(store_.last_scopes[2].filter.statuses.size(), 1u);
+  // The answer is the store's: the fake reports each scope's match count as its canned value's
+  // count (failed+beta: runs 2, 5; beta: 1, 2, 5; failed: 2, 3, 5).
+  EXPECT_EQ(doc["scanned"], 2);
+  EXPECT_EQ(doc["truncated"], false);
+  EXPECT_EQ(Facet(doc, "agent"), (std::map<std::string, int64_t>{{"sql-1", 2}}));
+  EXPECT_EQ(Facet(doc, "status"), (std::map<std::string, int64_t>{{"sql-0", 3}}));  // beta runs: 1, 2, 5
+  EXPECT_EQ(Facet(doc, "tag"), (std::map<std::string, int64_t>{{"sql-7", 3}}));     // failed runs: 2, 3, 5
+}
+
+TEST_F(FacetsTest, StoreWithoutAggregateFallsBackToTheScan) {
+  store::RunFilter f;
+  f.agent_ids = {"planner"};
+  ASSERT_OK_AND_ASSIGN(std::string fallback, RunFacetsJson(store_, f, 1000));
+  EXPECT_EQ(store_.facet_calls, 1);  // asked, answered kUnimplemented
+  EXPECT_EQ(store_.list_calls, 2);   // then scanned: the filter, and agent lifted
+  ASSERT_OK_AND_ASSIGN(std::string scan, RunFacetsJsonByScan(store_, f, 1000));
+  EXPECT_EQ(fallback, scan);
+  EXPECT_EQ(Facet(Json::parse(fallback), "agent"), (std::map<std::string, int64_t>{{"planner", 4}, {"researcher", 2}}));
+}
+
+TEST_F(FacetsTest, AggregateErrorsPropagateWithoutFallback) {
+  store_.facets_status = UnavailableError("store closed");
+  EXPECT_STATUS(RunFacetsJson(store_, store::RunFilter{}, 1000), StatusCode::kUnavailable);
+  EXPECT_EQ(store_.list_calls, 0);
+  // A store answering the wrong number of scopes is an error, not a silently short document.
+  store_.facets_status = OkStatus();
+  store_.drop_a_scope = true;
+  store::RunFilter f;
+  f.agent_ids = {"planner"};
+  EXPECT_STATUS(RunFacetsJson(store_, f, 1000), StatusCode::kInternal);
+}
+
+TEST_F(FacetsTest, AtMostOneHundredValuesPerFacetHighestCountsFirst) {
+  store_.runs.clear();
+  // 150 agents; agent a<k> has (k % 5) + 1 runs.
+  int n = 0;
+  for (int k = 0; k < 150; ++k) {
+    for (int c = 0; c <= k % 5; ++c) store_.runs.push_back(MakeRun(n++, model::RunStatus::kOk, fmt::format("a{:03}", k), "1"));
+  }
+  ASSERT_OK_AND_ASSIGN(std::string text, RunFacetsJson(store_, store::RunFilter{}, 100000));
+  Json agents = Json::parse(text)["facets"]["agent"];
+  ASSERT_EQ(agents.size(), 100u);
+  // 30 agents each have 5, 4, 3, 2 and 1 runs: the top 100 are all of 5..3 (90) and the first 10
+  // of 2 by value.
+  EXPECT_EQ(agents[0]["count"], 5);
+  EXPECT_EQ(agents[0]["value"], "a004");
+  EXPECT_EQ(agents[99]["count"], 2);
+  EXPECT_EQ(agents[99]["value"], "a046");
 }
 
 }  // namespace

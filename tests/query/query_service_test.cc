@@ -545,7 +545,7 @@ TEST_F(QueryServiceTest, StatsDefaultsAndErrors) {
       {"version", store::GroupBy::kVersion},         {"model", store::GroupBy::kModel},
       {"step_type", store::GroupBy::kStepType},      {"failure_type", store::GroupBy::kFailureType},
       {"failure_code", store::GroupBy::kFailureCode}, {"environment", store::GroupBy::kEnvironment},
-      {"step_name", store::GroupBy::kStepName}};
+      {"step_name", store::GroupBy::kStepName},      {"tool_name", store::GroupBy::kToolName}};
   for (const auto& [name, g] : groups) {
     ASSERT_OK(service_.Stats({{"group_by", name}}));
     EXPECT_EQ(store_.last_stats.group_by, g) << name;

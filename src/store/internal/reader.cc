@@ -555,6 +555,12 @@ Result<std::vector<StatsRow>> SqliteStore::Stats(const StatsQuery& query) {
       step_level = true;
       group_expr = "s.name";
       break;
+    case GroupBy::kToolName:
+      // Tool steps only: other step types may carry a stray tool name attribute.
+      step_level = true;
+      group_expr = "s.tool_name";
+      q.Cond("s.type = 'tool'");
+      break;
   }
   std::string sql;
   if (step_level) {
@@ -702,6 +708,155 @@ Result<std::vector<AgentSummary>> SqliteStore::ListAgents(const RunFilter& filte
     a.last_seen_ns = std::max(a.last_seen_ns, stmt->Int(4));
   }
   stmt->Reset();
+  return out;
+}
+
+namespace {
+
+// The facet dimension's column in the runs table, and whether it holds a JSON list of strings.
+struct FacetColumn {
+  const char* expr;
+  bool json_list;
+};
+
+FacetColumn FacetColumnOf(FacetDimension d) {
+  switch (d) {
+    case FacetDimension::kStatus:
+      return {"r.status", false};
+    case FacetDimension::kAgent:
+      return {"r.agent_id", false};
+    case FacetDimension::kVersion:
+      return {"r.agent_version", false};
+    case FacetDimension::kEnvironment:
+      return {"r.environment", false};
+    case FacetDimension::kFailureType:
+      return {"r.f_type", false};
+    case FacetDimension::kFailureCode:
+      // A code only counts with a failure (as Run::failure reads it).
+      return {"CASE WHEN r.f_type IS NULL THEN NULL ELSE r.f_code END", false};
+    case FacetDimension::kModel:
+      return {"r.models_json", true};
+    case FacetDimension::kTag:
+      return {"r.tags_json", true};
+  }
+  return {"NULL", false};
+}
+
+// The strings of a JSON list as the summarizer writes it (["a","b"], no escapes), without a JSON
+// parser; false for anything else (escapes, other types, odd spacing), which takes the slow path.
+bool SplitPlainStringList(std::string_view json, std::vector<std::string_view>* out) {
+  out->clear();
+  if (json.size() < 2 || json.front() != '[' || json.back() != ']') return false;
+  size_t i = 1;
+  const size_t end = json.size() - 1;
+  while (i < end) {
+    if (json[i] != '"') return false;
+    const size_t close = json.find_first_of("\"\\", i + 1);
+    if (close == std::string_view::npos || close >= end || json[close] != '"') return false;
+    out->push_back(json.substr(i + 1, close - i - 1));
+    i = close + 1;
+    if (i < end) {
+      if (json[i] != ',') return false;
+      ++i;
+      if (i >= end) return false;  // trailing comma
+    }
+  }
+  return true;
+}
+
+// Counts of one dimension. Keys are looked up as string_view: no allocation per row.
+using ValueCounts = std::map<std::string, int64_t, std::less<>>;
+
+void CountValue(ValueCounts& counts, std::string_view v, int64_t n) {
+  if (v.empty()) return;
+  auto it = counts.find(v);
+  if (it == counts.end()) {
+    counts.emplace(std::string(v), n);
+  } else {
+    it->second += n;
+  }
+}
+
+// Adds a run's list once per distinct non-empty string.
+void CountList(ValueCounts& counts, std::string_view json, std::vector<std::string_view>* scratch,
+               std::vector<std::string>* owned) {
+  if (json == "[]") return;
+  if (!SplitPlainStringList(json, scratch)) {
+    *owned = StringListFromJson(json);
+    scratch->assign(owned->begin(), owned->end());
+  }
+  std::sort(scratch->begin(), scratch->end());
+  scratch->erase(std::unique(scratch->begin(), scratch->end()), scratch->end());
+  for (std::string_view v : *scratch) CountValue(counts, v, 1);
+}
+
+// The top `max_values` by count descending, then value ascending.
+std::vector<FacetValue> TopValues(const ValueCounts& counts, int max_values) {
+  std::vector<FacetValue> out;
+  out.reserve(counts.size());
+  for (const auto& [value, count] : counts) out.push_back(FacetValue{value, count});
+  // `counts` is in value order, so a stable sort by count keeps ties in value order.
+  std::stable_sort(out.begin(), out.end(), [](const FacetValue& a, const FacetValue& b) { return a.count > b.count; });
+  if (out.size() > static_cast<size_t>(max_values)) out.resize(static_cast<size_t>(max_values));
+  return out;
+}
+
+}  // namespace
+
+// One pass per scope: a single SELECT of just the scope's facet columns over the runs matching
+// the filter (the WHERE clause ListRuns builds), counted here. Measured on 100,000 runs this is
+// several times cheaper than a GROUP BY per dimension, which sorts the matching runs once per
+// facet and splits the JSON lists with json_each (bench/facets_bench.cc, docs/api.md).
+Result<std::vector<FacetScopeCounts>> SqliteStore::CountRunFacets(const std::vector<FacetScope>& scopes,
+                                                                  int max_values) {
+  if (max_values < 1 || max_values > 10000) {
+    return InvalidArgumentError(fmt::format("facet max_values must be in 1..10000, got {}", max_values));
+  }
+  TRACERY_ASSIGN_OR_RETURN(ReaderLease db, AcquireReader());
+  ReadTxn txn(db.get());
+  TRACERY_RETURN_IF_ERROR(txn.status());
+  std::vector<FacetScopeCounts> out;
+  out.reserve(scopes.size());
+  std::vector<std::string_view> scratch;
+  std::vector<std::string> owned;
+  for (const FacetScope& scope : scopes) {
+    // The same filter translation as ListRuns, so facets and the run list always agree.
+    Sql q = BuildRunFilter(scope.filter);
+    std::string cols = "1";
+    std::vector<bool> is_list;
+    for (FacetDimension d : scope.dimensions) {
+      const FacetColumn c = FacetColumnOf(d);
+      cols += ", ";
+      cols += c.expr;
+      is_list.push_back(c.json_list);
+    }
+    const std::string sql = fmt::format("SELECT {} FROM runs r WHERE 1=1{}", cols, q.where);
+    TRACERY_ASSIGN_OR_RETURN(Stmt * stmt, db->Cached(sql));
+    BindArgs(*stmt, q.args);
+    FacetScopeCounts counts;
+    std::vector<ValueCounts> per_dim(scope.dimensions.size());
+    while (true) {
+      Result<bool> row = stmt->Step();
+      if (!row.ok()) {
+        stmt->Reset();
+        return row.status().WithContext("counting run facets");
+      }
+      if (!*row) break;
+      ++counts.matched;
+      for (size_t k = 0; k < per_dim.size(); ++k) {
+        const int col = static_cast<int>(k) + 1;
+        if (stmt->IsNull(col)) continue;
+        if (is_list[k]) {
+          CountList(per_dim[k], stmt->Text(col), &scratch, &owned);
+        } else {
+          CountValue(per_dim[k], stmt->Text(col), 1);
+        }
+      }
+    }
+    stmt->Reset();
+    for (const ValueCounts& c : per_dim) counts.values.push_back(TopValues(c, max_values));
+    out.push_back(std::move(counts));
+  }
   return out;
 }
 
