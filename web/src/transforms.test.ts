@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Run, StatsRow } from './api';
-import { compareVersions, mergeLiveRun, orderFacet, pivotSeries, runMatches, sumByGroup, toolFromStepName, topFailing } from './transforms';
+import { compareVersions, mergeLiveRun, orderFacet, pivotSeries, runMatches, sumByGroup, topFailing } from './transforms';
 import { emptyFilters } from './url';
 import { journeyBars } from './views/sessions';
 import { bucketFor } from './views/stats';
@@ -128,11 +128,6 @@ describe('failure and stats helpers', () => {
     const top = topFailing(rows);
     expect(top.map((t) => t.group)).toEqual(['execute_tool search', 'llm']);
     expect(top[0].rate).toBeCloseTo(0.5);
-  });
-  it('extracts tool names from step names', () => {
-    expect(toolFromStepName('execute_tool search_flights')).toBe('search_flights');
-    expect(toolFromStepName('tool.get_weather')).toBe('get_weather');
-    expect(toolFromStepName('chat gpt-4o')).toBeNull();
   });
   it('sums groups across buckets', () => {
     const m = sumByGroup([row('a', 1, { runs: 2, failed: 1, cost_usd: 0.5 }), row('a', 2, { runs: 3, cost_usd: 0.25 })]);

@@ -123,12 +123,6 @@ export function topFailing(rows: StatsRow[], max = 20): { group: string; failed:
     .slice(0, max);
 }
 
-/** "execute_tool search_flights" → "search_flights"; other step names are returned unchanged. */
-export function toolFromStepName(name: string): string | null {
-  const m = /^(?:execute_tool|tool)[ .:]+(.+)$/.exec(name);
-  return m ? m[1] : null;
-}
-
 /** Totals per group over all buckets (for tables next to charts). */
 export function sumByGroup(rows: StatsRow[]): Map<string, { runs: number; failed: number; cost: number; tokens: number }> {
   const out = new Map<string, { runs: number; failed: number; cost: number; tokens: number }>();

@@ -4,7 +4,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { api } from '../api';
 import { EmptyState, ErrorState, Loading, useFetch } from '../components';
 import { formatCount, formatPercent } from '../format';
-import { pivotSeries, sumByGroup, toolFromStepName, topFailing } from '../transforms';
+import { pivotSeries, sumByGroup, topFailing } from '../transforms';
 import { buildHash, filtersFromQuery, filtersToQuery, type Filters } from '../url';
 import { TimeChart } from './chart';
 import { TimeRange } from './runs';
@@ -37,12 +37,18 @@ export function FailuresView(props: { query: URLSearchParams }) {
     q.set('group_by', 'step_name');
     return api.stats(q, signal);
   });
+  // Tool steps by their tool name (whatever the span is called).
+  const byTools = useFetch(`failtools:${base}`, (signal) => {
+    const q = new URLSearchParams(base);
+    q.set('group_by', 'tool_name');
+    return api.stats(q, signal);
+  });
 
   const setF = (nf: Filters) => (location.hash = buildHash(['failures'], filtersToQuery(nf)));
   const series = useMemo(() => (byDim.data ? pivotSeries(byDim.data.rows, (r) => r.runs, 6, true) : undefined), [byDim.data]);
   const totals = useMemo(() => (byDim.data ? [...sumByGroup(byDim.data.rows).entries()].sort((a, b) => b[1].runs - a[1].runs) : []), [byDim.data]);
   const steps = useMemo(() => (bySteps.data ? topFailing(bySteps.data.rows, 200) : []), [bySteps.data]);
-  const tools = steps.filter((s) => toolFromStepName(s.group) !== null).slice(0, 15);
+  const tools = useMemo(() => (byTools.data ? topFailing(byTools.data.rows, 15) : []), [byTools.data]);
   const stepRows = steps.slice(0, 20);
 
   return (
@@ -131,7 +137,9 @@ export function FailuresView(props: { query: URLSearchParams }) {
         </section>
         <section>
           <h2>Tools that fail most</h2>
-          {bySteps.data && tools.length === 0 ? (
+          {byTools.error ? (
+            <ErrorState error={byTools.error} />
+          ) : byTools.data && tools.length === 0 ? (
             <EmptyState title="No tool call failed in this time range." />
           ) : (
             <table class="compact">
@@ -145,9 +153,9 @@ export function FailuresView(props: { query: URLSearchParams }) {
               </thead>
               <tbody>
                 {tools.map((s) => (
-                  <tr>
+                  <tr data-testid="failing-tool-row" data-tool={s.group}>
                     <td class="mono">
-                      <a href={runsLink(f, { q: s.group })}>{toolFromStepName(s.group)}</a>
+                      {s.group ? <a href={runsLink(f, { q: s.group })}>{s.group}</a> : <span class="muted">(unnamed tool)</span>}
                     </td>
                     <td class="num">{formatCount(s.failed)}</td>
                     <td class="num">{formatCount(s.total)}</td>
