@@ -182,6 +182,7 @@ Status SqliteStore::PrepareWriterStatements() {
   TRACERY_ASSIGN_OR_RETURN(update_agent_,
                            writer_db_.Prepare("UPDATE steps SET agent_explicit = COALESCE(agent_explicit, agent), "
                                               "agent = ? WHERE run_id = ? AND step_id = ?"));
+  TRACERY_ASSIGN_OR_RETURN(add_counter_, writer_db_.Prepare("UPDATE counters SET value = value + ? WHERE name = ?"));
   TRACERY_ASSIGN_OR_RETURN(update_retry_, writer_db_.Prepare(
                                               "UPDATE steps SET attempt = ?, retry_of = ? WHERE run_id = ? AND step_id = ?"));
   return OkStatus();
@@ -347,6 +348,7 @@ Status SqliteStore::CommitGroup(std::vector<std::shared_ptr<Pending>>& group, bo
 
   TRACERY_RETURN_IF_ERROR(writer_db_.Exec("BEGIN IMMEDIATE"));
   staged_hashes_.clear();
+  content_blobs_added_ = content_raw_added_ = content_stored_added_ = 0;
   Status s;
   std::vector<WriteStats> stats(group.size());
   for (size_t g = 0; g < group.size() && s.ok(); ++g) {
@@ -391,6 +393,16 @@ Status SqliteStore::CommitGroup(std::vector<std::shared_ptr<Pending>>& group, bo
     if (s.ok()) {
       summarized.push_back({run_id, {steps, std::chrono::steady_clock::now() - t0}});
       updated->push_back(std::move(run));
+    }
+  }
+  if (s.ok() && content_blobs_added_ > 0) {
+    for (auto [name, delta] : {std::pair<const char*, int64_t>{"content_blobs", content_blobs_added_},
+                               {"content_bytes_raw", content_raw_added_},
+                               {"content_bytes_stored", content_stored_added_}}) {
+      add_counter_.BindInt(1, delta);
+      add_counter_.BindTextStatic(2, name);
+      s = add_counter_.Run();
+      if (!s.ok()) break;
     }
   }
   if (s.ok() && fail_next_commit_.exchange(false)) s = UnavailableError("injected commit failure");
@@ -570,7 +582,13 @@ Status SqliteStore::PutContent(const PreparedBlob& blob) {
   insert_content_.BindInt(3, blob.codec);
   insert_content_.BindBlobStatic(4, blob.data);
   Status s = insert_content_.Run();
-  if (!s.ok()) staged_hashes_.erase(blob.hash);
+  if (!s.ok()) {
+    staged_hashes_.erase(blob.hash);
+  } else if (writer_db_.Changes() > 0) {
+    ++content_blobs_added_;
+    content_raw_added_ += blob.raw_size;
+    content_stored_added_ += static_cast<int64_t>(blob.data.size());
+  }
   return s;
 }
 
@@ -784,6 +802,8 @@ void SqliteStore::Close() {
     delete_failures_ = Stmt();
     insert_failure_ = Stmt();
     update_retry_ = Stmt();
+    update_agent_ = Stmt();
+    add_counter_ = Stmt();
     Status s = writer_db_.Exec("PRAGMA wal_checkpoint(TRUNCATE)");
     if (!s.ok()) log::Warn("store: checkpoint at close failed: {}", s.message());
     writer_db_.Close();

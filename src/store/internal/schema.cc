@@ -167,6 +167,17 @@ CREATE TABLE triage_state (
       R"sql(
 ALTER TABLE steps ADD COLUMN max_attempts INTEGER NOT NULL DEFAULT 0;
 )sql",
+      // 4: running content totals for /readyz (kept by the writer in each commit), so store info
+      // never scans the content table. An existing store is counted once, here.
+      R"sql(
+CREATE TABLE counters (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO counters SELECT 'content_blobs', count(*) FROM content;
+INSERT INTO counters SELECT 'content_bytes_raw', coalesce(sum(raw_size), 0) FROM content;
+INSERT INTO counters SELECT 'content_bytes_stored', coalesce(sum(length(data)), 0) FROM content;
+)sql",
   };
   return kMigrations;
 }

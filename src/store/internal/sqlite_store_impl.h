@@ -183,7 +183,9 @@ class SqliteStore final : public Store {
   Db writer_db_;
   Stmt insert_step_, insert_content_, insert_event_, load_digests_, upsert_run_,
       delete_agents_, insert_agent_, delete_messages_, insert_message_, delete_failures_,
-      insert_failure_, update_retry_, update_agent_;
+      insert_failure_, update_retry_, update_agent_, add_counter_;
+  // Content inserted by the open transaction, added to the counters table before it commits.
+  int64_t content_blobs_added_ = 0, content_raw_added_ = 0, content_stored_added_ = 0;
   std::unordered_set<Hash128, Hash128Hasher> staged_hashes_;  // written in the open transaction
   std::set<std::string> deferred_;                            // dirty big runs awaiting re-summary
   std::unordered_map<std::string, BigRun> big_runs_;
