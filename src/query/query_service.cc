@@ -288,6 +288,34 @@ void OrderParentsFirst(std::vector<store::StoredStep>& steps) {
 
 }  // namespace
 
+namespace {
+
+// A short run id, as people copy them from lists and logs: 4..31 hex digits (either case) that
+// start exactly one stored run id. Nothing (the caller keeps its kNotFound) when the text cannot
+// be a prefix, matches no run, or the store cannot search; kInvalidArgument naming two matches
+// when it is ambiguous.
+Result<std::optional<std::string>> ResolveRunIdPrefix(store::Store& store, std::string_view id) {
+  if (id.size() < 4 || id.size() > 31) return std::optional<std::string>();
+  std::string prefix(id);
+  for (char& c : prefix) {
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::optional<std::string>();
+  }
+  Result<std::vector<std::string>> ids = store.FindRunIdsByPrefix(prefix, 2);
+  if (!ids.ok()) {
+    if (ids.status().code() == StatusCode::kUnimplemented) return std::optional<std::string>();
+    return ids.status();
+  }
+  if (ids->size() > 1) {
+    return InvalidArgumentError("run id prefix \"" + std::string(id) + "\" is ambiguous: it starts " + (*ids)[0] +
+                                " and " + (*ids)[1] + " (at least); give more digits");
+  }
+  if (ids->empty()) return std::optional<std::string>();
+  return std::optional<std::string>((*ids)[0]);
+}
+
+}  // namespace
+
 Result<std::string> QueryService::GetRun(const std::string& run_id, const Params& params) const {
   TRACERY_RETURN_IF_ERROR(CheckId("run id", run_id));
   TRACERY_RETURN_IF_ERROR(CheckKnownParams(params, {"offset", "limit", "steps_only"}));
@@ -298,7 +326,12 @@ Result<std::string> QueryService::GetRun(const std::string& run_id, const Params
   TRACERY_ASSIGN_OR_RETURN(std::optional<int64_t> limit, GetInt(params, "limit", 1, 10000));
   if (offset) window.offset = *offset;
   if (limit) window.limit = static_cast<int>(*limit);
-  TRACERY_ASSIGN_OR_RETURN(store::RunDetail detail, store_->GetRun(run_id, window));
+  Result<store::RunDetail> found = store_->GetRun(run_id, window);
+  if (!found.ok() && found.status().code() == StatusCode::kNotFound) {
+    TRACERY_ASSIGN_OR_RETURN(std::optional<std::string> full, ResolveRunIdPrefix(*store_, run_id));
+    if (full) found = store_->GetRun(*full, window);
+  }
+  TRACERY_ASSIGN_OR_RETURN(store::RunDetail detail, std::move(found));
   OrderParentsFirst(detail.steps);
   Json out;
   out["run"] = RunToJson(detail.run);

@@ -250,6 +250,13 @@ class Store {
   };
   virtual Result<Info> GetInfo() = 0;
 
+  // Run ids starting with `hex_prefix` (1..32 lower-case hex digits), in id order, at most `limit`
+  // (1..100). Ids stored as non-hex text never match. Default: kUnimplemented.
+  virtual Result<std::vector<std::string>> FindRunIdsByPrefix(std::string_view hex_prefix, int limit) {
+    (void)hex_prefix, (void)limit;
+    return UnimplementedError("run id prefixes are not supported by this store");
+  }
+
   // Exact facet counts, every scope read in one snapshot; at most `max_values` (1..10000) values
   // per dimension. kUnimplemented (the default, or a store that cannot express some filter)
   // makes the caller page through ListRuns instead, for that request only.

@@ -372,6 +372,40 @@ TEST(SqliteStoreTest, ExhaustedRetryBudgetIsMaxRetriesExceeded) {
   }
 }
 
+TEST(SqliteStoreTest, FindsRunIdsByPrefix) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(TestOptions(dir.path())));
+  const std::vector<std::string> ids = {
+      "abc00000000000000000000000000001", "abc10000000000000000000000000002", "abd00000000000000000000000000003",
+      "abf00000000000000000000000000004", "ac000000000000000000000000000005", "ffffffffffffffffffffffffffffffff",
+      "not-a-hex-run-id"};
+  std::vector<model::Step> steps;
+  for (const std::string& id : ids) steps.push_back(MakeStep(id, 1, -1, "root", StepType::kAgent, 10, 20));
+  ASSERT_OK(store->Write(Batch(steps)));
+  auto find = [&](std::string_view prefix, int limit = 10) {
+    Result<std::vector<std::string>> r = store->FindRunIdsByPrefix(prefix, limit);
+    EXPECT_OK(r.status()) << prefix;
+    return r.ok() ? *r : std::vector<std::string>{};
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(find("abc"), (V{ids[0], ids[1]}));
+  EXPECT_EQ(find("abc0"), (V{ids[0]}));
+  EXPECT_EQ(find("abd"), (V{ids[2]}));
+  EXPECT_EQ(find("ab"), (V{ids[0], ids[1], ids[2], ids[3]}));
+  EXPECT_EQ(find("abf"), (V{ids[3]}));  // the carry (abf -> ac) must not take in ac...
+  EXPECT_EQ(find("a"), (V{ids[0], ids[1], ids[2], ids[3], ids[4]}));
+  EXPECT_EQ(find("fff"), (V{ids[5]}));  // no upper bound
+  EXPECT_EQ(find(ids[1]), (V{ids[1]}));  // a whole id is its own prefix
+  EXPECT_EQ(find("abc", 1), (V{ids[0]}));
+  EXPECT_TRUE(find("0").empty());
+  EXPECT_TRUE(find("abe").empty());
+  EXPECT_STATUS(store->FindRunIdsByPrefix("ABC", 2), StatusCode::kInvalidArgument);
+  EXPECT_STATUS(store->FindRunIdsByPrefix("not-", 2), StatusCode::kInvalidArgument);
+  EXPECT_STATUS(store->FindRunIdsByPrefix("", 2), StatusCode::kInvalidArgument);
+  EXPECT_STATUS(store->FindRunIdsByPrefix(std::string(33, 'a'), 2), StatusCode::kInvalidArgument);
+  EXPECT_STATUS(store->FindRunIdsByPrefix("abc", 0), StatusCode::kInvalidArgument);
+}
+
 TEST(SqliteStoreTest, InheritedAgentsArePersistedAndFollowLateAncestors) {
   TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(TestOptions(dir.path())));

@@ -860,6 +860,65 @@ Result<std::vector<FacetScopeCounts>> SqliteStore::CountRunFacets(const std::vec
   return out;
 }
 
+namespace {
+
+// Hex digits (0..15 each) as bytes; an odd last digit fills the high nibble.
+std::string NibblesToBytes(const std::vector<int>& nibbles) {
+  std::string out((nibbles.size() + 1) / 2, '\0');
+  for (size_t i = 0; i < nibbles.size(); ++i) {
+    out[i / 2] = static_cast<char>(static_cast<unsigned char>(out[i / 2]) | (nibbles[i] << (i % 2 == 0 ? 4 : 0)));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> SqliteStore::FindRunIdsByPrefix(std::string_view hex_prefix, int limit) {
+  if (hex_prefix.empty() || hex_prefix.size() > 32) {
+    return InvalidArgumentError(fmt::format("run id prefix must have 1..32 hex digits, got {}", hex_prefix.size()));
+  }
+  if (limit < 1 || limit > 100) return InvalidArgumentError(fmt::format("prefix limit must be in 1..100, got {}", limit));
+  std::vector<int> digits;
+  for (char c : hex_prefix) {
+    if (c >= '0' && c <= '9') {
+      digits.push_back(c - '0');
+    } else if (c >= 'a' && c <= 'f') {
+      digits.push_back(c - 'a' + 10);
+    } else {
+      return InvalidArgumentError(fmt::format("run id prefix \"{}\" is not lower-case hex", hex_prefix));
+    }
+  }
+  // Hex ids are stored as blobs, which compare bytewise: every id with the prefix lies in
+  // [prefix padded with zeros, the prefix's successor at its last digit).
+  const std::string lo = NibblesToBytes(digits);
+  std::vector<int> next = digits;
+  int i = static_cast<int>(next.size()) - 1;
+  for (; i >= 0 && next[static_cast<size_t>(i)] == 15; --i) next[static_cast<size_t>(i)] = 0;
+  const bool bounded = i >= 0;  // all f's: no upper bound
+  if (bounded) ++next[static_cast<size_t>(i)];
+  const std::string hi = NibblesToBytes(std::vector<int>(next.begin(), next.begin() + (bounded ? i + 1 : 0)));
+  TRACERY_ASSIGN_OR_RETURN(ReaderLease db, AcquireReader());
+  TRACERY_ASSIGN_OR_RETURN(
+      Stmt * q, db->Cached(bounded ? "SELECT run_id FROM runs WHERE run_id >= ? AND run_id < ? ORDER BY run_id LIMIT ?"
+                                   : "SELECT run_id FROM runs WHERE run_id >= ? ORDER BY run_id LIMIT ?"));
+  int p = 1;
+  q->BindBlob(p++, lo);
+  if (bounded) q->BindBlob(p++, hi);
+  q->BindInt(p, limit);
+  std::vector<std::string> out;
+  while (true) {
+    Result<bool> row = q->Step();
+    if (!row.ok()) {
+      q->Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    out.push_back(ReadId(*q, 0));
+  }
+  q->Reset();
+  return out;
+}
+
 Result<Store::Info> SqliteStore::GetInfo() {
   Info info;
   {

@@ -57,6 +57,7 @@ class SqliteStore final : public Store {
   Result<std::vector<StatsRow>> Stats(const StatsQuery& query) override;
   Result<SessionPage> ListSessions(const SessionFilter& filter) override;
   Result<std::vector<AgentSummary>> ListAgents(const RunFilter& filter) override;
+  Result<std::vector<std::string>> FindRunIdsByPrefix(std::string_view hex_prefix, int limit) override;
   Result<std::vector<FacetScopeCounts>> CountRunFacets(const std::vector<FacetScope>& scopes,
                                                        int max_values) override;
   int AddListener(RunUpdateListener listener) override;
