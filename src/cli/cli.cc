@@ -443,7 +443,9 @@ int Print(const std::string& command, const CommonFlags& flags, Io& io, Endpoint
   if (!doc.ok()) {
     Status s = doc.status();
     if (s.code() == StatusCode::kNotFound && endpoint == Endpoint::kRun) {
-      std::string hint = run_id.size() < 32 ? " (give the full 32-character run id)" : "";
+      std::string hint = run_id.size() < 4 ? " (give at least 4 hex digits of the run id)"
+                         : run_id.size() < 32 ? " (no run id starts with it)"
+                                              : "";
       s = NotFoundError(fmt::format("run \"{}\" not found{}", run_id, hint));
     }
     return fail(s);

@@ -169,6 +169,11 @@ const std::vector<ScalarKey>& ScalarKeys() {
          c->store.max_queue_bytes = n;
          return OkStatus();
        }},
+      {"store.query_timeout_ms",
+       [](Config* c, std::string_view v) -> Status {
+         TRACERY_ASSIGN_OR_RETURN(c->store.query_timeout_ms, ParseInt(v, 0, 3600000));
+         return OkStatus();
+       }},
       {"store.durability",
        [](Config* c, std::string_view v) {
          TRACERY_RETURN_IF_ERROR(OneOf(v, {"normal", "full"}, "durability"));
@@ -462,6 +467,7 @@ store::SqliteOptions Config::ToSqliteOptions() const {
   o.data_dir = data_dir;
   o.max_queue_bytes = static_cast<size_t>(store.max_queue_bytes);
   o.synchronous_full = store.durability == "full";
+  o.query_timeout_ms = static_cast<int>(store.query_timeout_ms);
   return o;
 }
 
@@ -615,6 +621,7 @@ std::string RenderConfigYaml(const Config& c) {
   out += "store:\n";
   line(2, "max_queue_bytes", FormatBytes(c.store.max_queue_bytes), "store.max_queue_bytes");
   line(2, "durability", c.store.durability, "store.durability");
+  line(2, "query_timeout_ms", std::to_string(c.store.query_timeout_ms), "store.query_timeout_ms");
   out += "auth:\n";
   if (c.api_keys.empty()) {
     line(2, "api_keys", "[]", "auth.api_keys");

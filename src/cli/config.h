@@ -39,6 +39,7 @@ struct Config {
   struct StoreConfig {
     uint64_t max_queue_bytes = 64ull << 20;
     std::string durability = "normal";  // normal | full
+    int64_t query_timeout_ms = 30000;   // 0 = no limit
   } store;
   std::vector<server::ApiKey> api_keys;
   ingest::PrivacyPolicy privacy;

@@ -13,6 +13,7 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kPermissionDenied: return 403;
     case StatusCode::kResourceExhausted: return 429;
     case StatusCode::kUnavailable: return 503;
+    case StatusCode::kDeadlineExceeded: return 503;  // a read stopped at store.query_timeout_ms
     default: return 500;
   }
 }

@@ -82,7 +82,9 @@ void HashLru::Insert(const Hash128& h) {
   young_.insert(h);
 }
 
-SqliteStore::SqliteStore(SqliteOptions options) : options_(std::move(options)) {}
+SqliteStore::SqliteStore(SqliteOptions options) : options_(std::move(options)) {
+  query_timeout_ns_ = int64_t{options_.query_timeout_ms} * 1'000'000;
+}
 
 SqliteStore::~SqliteStore() { Close(); }
 
@@ -118,6 +120,10 @@ Status SqliteStore::Init() {
     auto db = std::make_unique<Db>();
     TRACERY_RETURN_IF_ERROR(db->Open(db_path_, SQLITE_OPEN_READONLY));
     TRACERY_RETURN_IF_ERROR(db->Exec("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY"));
+    // The query deadline: checked every 4096 VM instructions (a few microseconds of work).
+    auto deadline = std::make_unique<int64_t>(0);
+    sqlite3_progress_handler(db->get(), 4096, &ReaderDeadlinePassed, deadline.get());
+    reader_deadlines_.emplace(db.get(), std::move(deadline));
     free_readers_.push_back(db.get());
     readers_.push_back(std::move(db));
   }
@@ -754,6 +760,8 @@ void SqliteStore::PauseWriterForTesting(bool paused) {
   work_cv_.notify_all();
 }
 
+void SqliteStore::SetQueryTimeoutForTesting(std::chrono::nanoseconds timeout) { query_timeout_ns_ = timeout.count(); }
+
 void SqliteStore::SetBigRunPolicyForTesting(int64_t steps, std::chrono::nanoseconds min_interval,
                                             std::chrono::nanoseconds idle) {
   std::lock_guard lk(policy_mu_);
@@ -817,6 +825,7 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   if (options.max_group_bytes == 0) return InvalidArgumentError("max_group_bytes must be > 0");
   if (options.max_batch_wait_us < 0) return InvalidArgumentError("max_batch_wait_us must be >= 0");
   if (options.reader_connections < 1) return InvalidArgumentError("reader_connections must be >= 1");
+  if (options.query_timeout_ms < 0) return InvalidArgumentError("query_timeout_ms must be >= 0 (0 = no limit)");
   auto store = std::make_unique<internal::SqliteStore>(options);
   Status s = store->Init();
   if (!s.ok()) {

@@ -307,6 +307,9 @@ struct SqliteOptions {
   int max_batch_wait_us = 2000;              // group commit: wait this long to gather writes
   size_t max_group_bytes = 32 << 20;         // max bytes per commit group
   int reader_connections = 4;
+  // A read (API query) running longer than this is interrupted with kDeadlineExceeded, so a
+  // pathological query cannot hold a reader and a server thread indefinitely. 0 = no limit.
+  int query_timeout_ms = 30000;
   bool synchronous_full = false;  // false: WAL + synchronous=NORMAL... see docs/decisions
 };
 

@@ -461,9 +461,16 @@ TEST(CliIngestTest, ShowUnknownRunExits1) {
   auto r = RunCli({"show", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "--data-dir", data});
   EXPECT_EQ(r.code, 1);
   EXPECT_THAT(r.err, HasSubstr("tracery show: run \"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\" not found"));
-  auto prefix = RunCli({"show", "aaaaaaaa", "--data-dir", data});
-  EXPECT_EQ(prefix.code, 1);
-  EXPECT_THAT(prefix.err, HasSubstr("full 32-character run id"));
+  // A unique prefix finds the run; one that starts no run, or is too short, says so.
+  auto prefix = RunCli({"show", "aaaaaaaa", "--data-dir", data, "--json"});
+  EXPECT_EQ(prefix.code, 0) << prefix.err;
+  EXPECT_THAT(prefix.out, HasSubstr(kTraceJson));
+  auto unknown = RunCli({"show", "cccccccc", "--data-dir", data});
+  EXPECT_EQ(unknown.code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("no run id starts with it"));
+  auto tiny = RunCli({"show", "aaa", "--data-dir", data});
+  EXPECT_EQ(tiny.code, 1);
+  EXPECT_THAT(tiny.err, HasSubstr("at least 4 hex digits"));
 }
 
 // ---- remote mode against a real server ----

@@ -83,6 +83,7 @@ TEST(ConfigTest, FullFileIsParsed) {
                             "  http_threads: 5\n"
                             "store:\n"
                             "  max_queue_bytes: 1GiB\n"
+                            "  query_timeout_ms: 2500\n"
                             "auth:\n"
                             "  api_keys:\n"
                             "    - key: secret-one\n"
@@ -102,6 +103,11 @@ TEST(ConfigTest, FullFileIsParsed) {
                             &c));
   EXPECT_EQ(c.limits.max_request_bytes, 20'000'000u);
   EXPECT_EQ(c.store.max_queue_bytes, 1ull << 30);
+  EXPECT_EQ(c.ToSqliteOptions().query_timeout_ms, 2500);
+  Config bad;
+  Status neg = ApplyConfigYaml("c.yaml", "store:\n  query_timeout_ms: -5\n", &bad);
+  EXPECT_FALSE(neg.ok());
+  EXPECT_NE(neg.message().find("query_timeout_ms"), std::string::npos) << neg.message();
   auto so = c.ToServerOptions();
   EXPECT_EQ(so.max_inflight_requests, 8);
   EXPECT_EQ(so.max_inflight_bytes, size_t{16} << 20);

@@ -406,6 +406,35 @@ TEST(SqliteStoreTest, FindsRunIdsByPrefix) {
   EXPECT_STATUS(store->FindRunIdsByPrefix("abc", 0), StatusCode::kInvalidArgument);
 }
 
+// A read past the query timeout is stopped with kDeadlineExceeded; the reader then serves the
+// next query normally (the deadline belongs to the lease).
+TEST(SqliteStoreTest, ReadsPastTheQueryTimeoutAreInterrupted) {
+  TempDir dir;
+  SqliteOptions o = TestOptions(dir.path());
+  o.reader_connections = 1;
+  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(o));
+  std::vector<model::Step> steps;
+  for (int r = 0; r < 2000; ++r) steps.push_back(MakeStep(RunId(1000 + r), 1, -1, "root", StepType::kAgent, 10 + r, 20 + r));
+  ASSERT_OK(store->Write(Batch(steps)));
+  RunFilter slow;
+  slow.text = "no run is called this";  // a LIKE over every run: far more than 4096 VM steps
+  Impl(store.get())->SetQueryTimeoutForTesting(std::chrono::nanoseconds(1));
+  Result<RunPage> stopped = store->ListRuns(slow, {.limit = 10});
+  EXPECT_STATUS(stopped.status(), StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(stopped.status().message(), ::testing::HasSubstr("query_timeout_ms"));
+  Impl(store.get())->SetQueryTimeoutForTesting(std::chrono::seconds(60));
+  ASSERT_OK_AND_ASSIGN(RunPage page, store->ListRuns(slow, {.limit = 10}));
+  EXPECT_TRUE(page.runs.empty());
+  ASSERT_OK_AND_ASSIGN(RunPage all, store->ListRuns({}, {.limit = 10}));
+  EXPECT_EQ(all.runs.size(), 10u);
+  EXPECT_STATUS(OpenSqliteStore([&] {
+                  SqliteOptions bad = TestOptions(dir.path() + "/other");
+                  bad.query_timeout_ms = -1;
+                  return bad;
+                }()),
+                StatusCode::kInvalidArgument);
+}
+
 TEST(SqliteStoreTest, InheritedAgentsArePersistedAndFollowLateAncestors) {
   TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore(TestOptions(dir.path())));

@@ -247,10 +247,13 @@ Result<SqliteStore::ReaderLease> SqliteStore::AcquireReader() {
   if (readers_closed_) return UnavailableError("store is closed");
   Db* db = free_readers_.back();
   free_readers_.pop_back();
+  const int64_t timeout = query_timeout_ns_.load(std::memory_order_relaxed);
+  *reader_deadlines_.at(db) = timeout > 0 ? SteadyNowNs() + timeout : 0;
   return ReaderLease(this, db);
 }
 
 void SqliteStore::ReleaseReader(Db* db) {
+  *reader_deadlines_.at(db) = 0;
   std::lock_guard lk(reader_mu_);
   free_readers_.push_back(db);
   reader_cv_.notify_all();

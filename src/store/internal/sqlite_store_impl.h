@@ -79,6 +79,8 @@ class SqliteStore final : public Store {
   // sooner once the writer has had no batch for `idle` (and for as long as the last summary took).
   void SetBigRunPolicyForTesting(int64_t steps, std::chrono::nanoseconds min_interval,
                                  std::chrono::nanoseconds idle = std::chrono::hours(1));
+  // Query timeout for reads leased from now on (0 = none); options.query_timeout_ms otherwise.
+  void SetQueryTimeoutForTesting(std::chrono::nanoseconds timeout);
   // Number of commit groups so far.
   int64_t GroupsCommittedForTesting();
   // Makes the next commit fail (as a full disk would): the group must be rolled back entirely.
@@ -213,6 +215,10 @@ class SqliteStore final : public Store {
   std::condition_variable reader_cv_;
   std::vector<std::unique_ptr<Db>> readers_;
   std::vector<Db*> free_readers_;
+  // Per reader: the steady-clock nanosecond deadline of the lease's queries (0 = none), read by
+  // its progress handler. Filled in Init() and never changed after, so lookups need no lock.
+  std::unordered_map<Db*, std::unique_ptr<int64_t>> reader_deadlines_;
+  std::atomic<int64_t> query_timeout_ns_{0};
   bool readers_closed_ = false;
 };
 

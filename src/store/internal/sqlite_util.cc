@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include <chrono>
+
 #include "core/hex.h"
 
 namespace tracery::store::internal {
@@ -20,9 +22,22 @@ Status SqliteError(int rc, std::string_view context, sqlite3* db) {
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
       return DataLossError(std::move(msg));
+    case SQLITE_INTERRUPT:  // a reader's progress handler: the query passed its deadline
+      return DeadlineExceededError(fmt::format("sqlite: {}: the query ran longer than store.query_timeout_ms and was stopped",
+                                               context));
     default:
       return InternalError(std::move(msg));
   }
+}
+
+int64_t SteadyNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+int ReaderDeadlinePassed(void* deadline_ns) {
+  const int64_t deadline = *static_cast<const int64_t*>(deadline_ns);
+  return deadline != 0 && SteadyNowNs() > deadline ? 1 : 0;
 }
 
 Stmt& Stmt::operator=(Stmt&& o) noexcept {

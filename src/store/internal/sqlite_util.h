@@ -119,6 +119,12 @@ std::string EncodeId(std::string_view id);
 // Inverse of EncodeId; false when malformed.
 bool DecodeIdKey(std::string_view key, bool* is_blob, std::string* bytes);
 void BindIdKey(Stmt& stmt, int i, std::string_view key);
+// Steady-clock nanoseconds (for query deadlines).
+int64_t SteadyNowNs();
+// sqlite3_progress_handler callback: non-zero (interrupt) once *(int64_t*)deadline_ns, when
+// non-zero, has passed.
+int ReaderDeadlinePassed(void* deadline_ns);
+
 // Reads an id column written by BindId.
 std::string ReadId(const Stmt& stmt, int c);
 
