@@ -112,6 +112,39 @@ describe('web UI on a 100,000-step run', { skip: uiSkipReason() ?? false }, () =
       const bars = await page.locator(T('timeline-bar')).count();
       assert.ok(bars < 2000, `${bars} timeline bars in the DOM`);
       await shot('run-100k-timeline');
+
+      // The transcript is one virtualized list over the whole run: few entries in the DOM, and the
+      // last step's entry is reachable directly (the URL's step= scrolls to it).
+      const domNodes = () => page.evaluate(() => document.getElementsByTagName('*').length);
+      await page.evaluate((h) => { location.hash = h; }, `#/runs/${big.traceId}?view=transcript`);
+      const t3 = performance.now();
+      await page.locator(T('transcript-entry')).first().waitFor({ timeout: 60_000 });
+      console.log(`# 100k run: first transcript entries after ${(performance.now() - t3).toFixed(0)} ms`);
+      const transcript = page.locator(T('transcript'));
+      const entryCount = Number(await transcript.getAttribute('data-entry-count'));
+      assert.ok(entryCount > STEPS / 2, `the transcript covers ${entryCount} entries of a ${STEPS}-step run`);
+      const entries = await page.locator(T('transcript-entry')).count();
+      assert.ok(entries > 0 && entries < 300, `${entries} transcript entries in the DOM (virtualization expected)`);
+      console.log(`# 100k run: ${entries} transcript entries in the DOM of ${entryCount}; ${await domNodes()} DOM nodes`);
+      await shot('run-100k-transcript');
+
+      const t4 = performance.now();
+      await page.evaluate((h) => { location.hash = h; }, `#/runs/${big.traceId}?view=transcript&step=${big.lastStepId}`);
+      const lastEntry = page.locator(`${T('transcript-entry')}[data-step-id="${big.lastStepId}"]`).first();
+      await lastEntry.waitFor({ timeout: 60_000 });
+      console.log(`# 100k run: the last step's transcript entry after ${(performance.now() - t4).toFixed(0)} ms`);
+      await until('the last entry in the visible part of the transcript', async () => {
+        const [e, tb] = [await lastEntry.boundingBox(), await transcript.boundingBox()];
+        return e && tb && e.y >= tb.y - 1 && e.y < tb.y + tb.height;
+      }, 20_000, 100);
+      await page.locator(`${T('transcript-entry')}[data-step-id="${big.lastStepId}"] ${T('step-content')}`).first().waitFor({ state: 'attached', timeout: 60_000 });
+      console.log(`# 100k run: its content after ${(performance.now() - t4).toFixed(0)} ms`);
+      const entriesEnd = await page.locator(T('transcript-entry')).count();
+      assert.ok(entriesEnd < 300, `${entriesEnd} transcript entries in the DOM at the end`);
+      const firstIndex = await page.locator(T('transcript-entry')).first().evaluate((e) => Number(e.parentElement.dataset.index));
+      assert.ok(firstIndex > entryCount - 300, `entry #${firstIndex} of ${entryCount} still in the DOM at the end of the run`);
+      console.log(`# 100k run: ${entriesEnd} transcript entries, ${await domNodes()} DOM nodes at the end`);
+      await shot('run-100k-transcript-end');
     });
   });
 });

@@ -1,15 +1,24 @@
 // The step tree and the timeline (waterfall): one virtualized row list over the same visible
 // rows, so selection, collapse state and scroll position carry between the two tabs.
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { formatCost, formatDuration, formatTokens } from '../format';
 import type { RunData } from './data';
 import type { Outline } from './outline';
 import { isError, outlineSpanUs, stepAgent, stepName, stepStatus, stepType } from './outline';
 import type { Scale } from './timeline';
-import { barFor, formatOffsetUs, ticks, zoom } from './timeline';
+import { barFor, fitScale, formatOffsetUs, pan, rangeFromDrag, ticks, wheelFactor, zoom, zoomAtFrac } from './timeline';
 import type { Tree } from './tree';
 import { childCount } from './tree';
 import { VirtualRows } from './VirtualRows';
+import './timeline.css';
+
+/** A drag selecting a time range: client x of its start and end, and the bar area it is measured on. */
+interface Drag {
+  left: number; // the bar area's left edge (client px)
+  width: number;
+  x0: number;
+  x1: number;
+}
 
 export const ROW_H = 24;
 
@@ -50,7 +59,81 @@ export function StepsView(p: StepsViewProps) {
   const totalUs = useMemo(() => outlineSpanUs(o), [o]);
   const [scale, setScale] = useState<Scale | null>(null);
   const width = 600; // bar area in px; CSS scales the SVG-free bars by percentage
-  const s: Scale = scale && scale.endUs <= totalUs ? scale : { startUs: 0, endUs: totalUs, width };
+  const s: Scale = scale && scale.endUs <= totalUs ? scale : fitScale(totalUs, width);
+  const [drag, setDrag] = useState<Drag | null>(null);
+  const rootRef = useRef<HTMLDivElement>(null);
+  const axisRef = useRef<HTMLDivElement>(null);
+  const justDragged = useRef(false);
+  // The handlers below read the current scale through a ref: the wheel listener is attached once.
+  const sRef = useRef(s);
+  sRef.current = s;
+  const totalRef = useRef(totalUs);
+  totalRef.current = totalUs;
+
+  /** The bar area under a pointer (a row's track, else the axis) and the pointer's fraction of it. */
+  const trackAt = (target: EventTarget | null, clientX: number) => {
+    const el = ((target as Element | null)?.closest?.('.bar-track') as HTMLElement | null) ?? axisRef.current;
+    if (!el) return null;
+    const r = el.getBoundingClientRect();
+    return { left: r.left, width: r.width, frac: r.width > 0 ? (clientX - r.left) / r.width : 0.5 };
+  };
+
+  // Ctrl/⌘ + wheel zooms around the pointer. A non-passive listener, so the browser's own page
+  // zoom does not happen too.
+  useEffect(() => {
+    const el = rootRef.current;
+    if (!el || p.mode !== 'timeline') return;
+    const onWheel = (e: WheelEvent) => {
+      if (!(e.ctrlKey || e.metaKey)) return;
+      e.preventDefault();
+      const t = trackAt(e.target, e.clientX);
+      setScale(zoomAtFrac(sRef.current, wheelFactor(e.deltaY, e.deltaMode), t ? t.frac : 0.5, totalRef.current));
+    };
+    el.addEventListener('wheel', onWheel, { passive: false });
+    return () => el.removeEventListener('wheel', onWheel);
+  }, [p.mode]);
+
+  // Drag on the axis (or Shift + drag over the bars) selects a range to zoom to.
+  const startDrag = (e: PointerEvent, onAxis: boolean) => {
+    if (e.button !== 0 || (!onAxis && !e.shiftKey)) return;
+    const t = trackAt(onAxis ? axisRef.current : e.target, e.clientX);
+    if (!t || t.width <= 0) return;
+    if (!onAxis && !(e.target as Element).closest?.('.bar-track')) return;
+    e.preventDefault();
+    let d: Drag = { left: t.left, width: t.width, x0: e.clientX, x1: e.clientX };
+    setDrag(d);
+    const move = (ev: PointerEvent) => {
+      d = { ...d, x1: ev.clientX };
+      setDrag(d);
+    };
+    const up = (ev: PointerEvent) => {
+      window.removeEventListener('pointermove', move);
+      window.removeEventListener('pointerup', up);
+      window.removeEventListener('pointercancel', up);
+      setDrag(null);
+      if (ev.type === 'pointercancel') return;
+      const next = rangeFromDrag(sRef.current, (d.x0 - d.left) / d.width, (ev.clientX - d.left) / d.width, totalRef.current);
+      if (next) {
+        setScale(next);
+        // The click that follows a drag over the bars must not select the row under it.
+        justDragged.current = true;
+        setTimeout(() => (justDragged.current = false), 0);
+      }
+    };
+    window.addEventListener('pointermove', move);
+    window.addEventListener('pointerup', up);
+    window.addEventListener('pointercancel', up);
+  };
+
+  const timelineKey = (e: KeyboardEvent): boolean => {
+    if (e.key === 'ArrowLeft') setScale(pan(s, e.shiftKey ? -0.5 : -0.2, totalUs));
+    else if (e.key === 'ArrowRight') setScale(pan(s, e.shiftKey ? 0.5 : 0.2, totalUs));
+    else if (e.key === '+' || e.key === '=') setScale(zoom(s, 0.5, (s.startUs + s.endUs) / 2, totalUs));
+    else if (e.key === '-' || e.key === '_') setScale(zoom(s, 2, (s.startUs + s.endUs) / 2, totalUs));
+    else if (e.key === '0') setScale(null);
+    else return false;
+    return true;
+  };
 
   const move = (delta: number) => {
     const i = Math.max(0, Math.min(rows.length - 1, (selectedRow < 0 ? 0 : selectedRow) + delta));
@@ -59,6 +142,11 @@ export function StepsView(p: StepsViewProps) {
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.altKey || e.ctrlKey || e.metaKey) return;
     const sel = p.selected;
+    // In the timeline, ←/→ pan and +/−/0 zoom; collapse stays on Enter/Space.
+    if (p.mode === 'timeline' && timelineKey(e)) {
+      e.preventDefault();
+      return;
+    }
     if (e.key === 'ArrowDown' || e.key === 'j') move(1);
     else if (e.key === 'ArrowUp' || e.key === 'k') move(-1);
     else if (e.key === 'PageDown') move(20);
@@ -158,7 +246,7 @@ export function StepsView(p: StepsViewProps) {
         <div class="step-label muted small">
           <button type="button" onClick={() => setScale(zoom(s, 0.5, (s.startUs + s.endUs) / 2, totalUs))} aria-label="zoom in">+</button>
           <button type="button" onClick={() => setScale(zoom(s, 2, (s.startUs + s.endUs) / 2, totalUs))} aria-label="zoom out">−</button>
-          <button type="button" onClick={() => setScale(null)}>fit</button>
+          <button type="button" data-testid="timeline-reset" onClick={() => setScale(null)} title="fit the whole run (or double-click the axis, or press 0)">reset</button>
           {p.selected >= 0 && (
             <button type="button" onClick={() => {
               const sel = p.selected;
@@ -167,7 +255,26 @@ export function StepsView(p: StepsViewProps) {
             }}>zoom to step</button>
           )}
         </div>
-        <div class="bar-track ticks">
+        <div
+          ref={axisRef}
+          class="bar-track ticks tl-axis"
+          data-testid="timeline-axis"
+          data-range-start-us={Math.round(s.startUs)}
+          data-range-end-us={Math.round(s.endUs)}
+          tabIndex={0}
+          role="slider"
+          aria-label="time axis: drag to zoom to a range, double-click to fit, Ctrl+wheel to zoom, arrow keys to pan, + and − to zoom"
+          aria-valuemin={0}
+          aria-valuemax={Math.round(totalUs)}
+          aria-valuenow={Math.round(s.startUs)}
+          aria-valuetext={`${formatOffsetUs(s.startUs)} to ${formatOffsetUs(s.endUs)}`}
+          title="drag to zoom · double-click to fit · Ctrl/⌘+wheel to zoom"
+          onPointerDown={(e) => startDrag(e, true)}
+          onDblClick={() => setScale(null)}
+          onKeyDown={(e) => {
+            if (!e.altKey && !e.ctrlKey && !e.metaKey && timelineKey(e)) e.preventDefault();
+          }}
+        >
           {ticks(s).map((tk) => (
             <span key={tk} class="tick" style={{ left: `${((tk - s.startUs) / (s.endUs - s.startUs)) * 100}%` }}>
               {formatOffsetUs(tk)}
@@ -186,9 +293,28 @@ export function StepsView(p: StepsViewProps) {
       </div>
     );
 
+  const band = drag && drag.width > 0 && (() => {
+    const root = rootRef.current?.getBoundingClientRect();
+    if (!root) return null;
+    const a = Math.max(drag.left, Math.min(drag.x0, drag.x1));
+    const b = Math.min(drag.left + drag.width, Math.max(drag.x0, drag.x1));
+    return <div class="tl-select" data-testid="timeline-selection" style={{ left: `${a - root.left}px`, width: `${Math.max(0, b - a)}px` }} />;
+  })();
+
   return (
-    <div class={`steps-view steps-${p.mode}`}>
+    <div
+      ref={rootRef}
+      class={`steps-view steps-${p.mode}${drag ? ' dragging' : ''}`}
+      onPointerDown={p.mode === 'timeline' ? (e) => (e.target as Element).closest?.('.tl-axis') || startDrag(e, false) : undefined}
+      onClickCapture={(e) => {
+        if (justDragged.current) {
+          e.stopPropagation();
+          e.preventDefault();
+        }
+      }}
+    >
       {header}
+      {band}
       <VirtualRows
         count={rows.length}
         rowHeight={ROW_H}

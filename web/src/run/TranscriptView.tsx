@@ -1,6 +1,9 @@
-// Transcript: the conversation as the agent saw it, in pages of entries; each entry's content is
-// fetched when the entry is rendered (only one page at a time).
-import { useEffect, useMemo, useState } from 'preact/hooks';
+// Transcript: the conversation as the agent saw it, as one virtualized list over the whole run.
+// Entries have variable heights: estimated per kind until rendered, then measured (ResizeObserver)
+// and cached; only the entries in view exist in the DOM, and each fetches its content when it is
+// rendered. Heights changing above the reader never move what they are reading (scroll anchor).
+import type { ComponentChildren } from 'preact';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Failure } from '../api';
 import { formatDuration, formatTokens } from '../format';
 import { prettyValue } from './content';
@@ -8,19 +11,48 @@ import type { RunData } from './data';
 import type { Outline } from './outline';
 import { stepAgent, stepName } from './outline';
 import { Collapsible } from './StepPanel';
+import type { Anchor } from './heights';
+import { anchorAt, HeightIndex, scrollForAnchor, scrollToItem } from './heights';
 import type { Entry } from './transcript';
-import { chatLine, fieldMessages, previousTurns, seenPrefix, transcriptEntries } from './transcript';
+import { buildEntryIndex, chatLine, entryAt, entryForSeq, fieldMessages, seenPrefix } from './transcript';
 import type { ContentDoc } from './types';
+import './transcript.css';
 
-const PAGE = 60;
+// Estimated heights (px) per entry kind, in ENTRY_KINDS order, until entries of that kind are measured.
+const DEFAULT_HEIGHTS = [160, 110, 120, 36, 36];
+const OVERSCAN_PX = 400;
+
+// Content already fetched, per run, so an entry scrolled back into view renders it at once instead
+// of "loading…" first: a remounted entry must keep its measured height, or the list's total height
+// would flip back and forth as entries enter and leave the view.
+const resolved = new WeakMap<RunData, Map<string, ContentDoc>>();
+const MAX_RESOLVED = 600;
+
+function cachedContent(data: RunData, stepId: string | null): ContentDoc | null {
+  return stepId ? (resolved.get(data)?.get(stepId) ?? null) : null;
+}
+
+function remember(data: RunData, stepId: string, doc: ContentDoc): void {
+  let m = resolved.get(data);
+  if (!m) resolved.set(data, (m = new Map()));
+  m.set(stepId, doc);
+  if (m.size > MAX_RESOLVED) m.delete(m.keys().next().value as string);
+}
 
 function useContent(data: RunData, stepId: string | null): ContentDoc | null | 'error' {
-  const [doc, setDoc] = useState<ContentDoc | null | 'error'>(null);
+  const [doc, setDoc] = useState<ContentDoc | null | 'error'>(() => cachedContent(data, stepId));
   useEffect(() => {
-    setDoc(null);
-    if (!stepId) return;
+    const hit = cachedContent(data, stepId);
+    setDoc(hit);
+    if (!stepId || hit) return;
     let live = true;
-    data.stepContent(stepId).then((d) => live && setDoc(d), () => live && setDoc('error'));
+    data.stepContent(stepId).then(
+      (d) => {
+        remember(data, stepId, d);
+        if (live) setDoc(d);
+      },
+      () => live && setDoc('error'),
+    );
     return () => {
       live = false;
     };
@@ -171,28 +203,100 @@ function EntryView(p: { data: RunData; o: Outline; e: Entry; prev: number; failu
   );
 }
 
+/** Observes an entry's size while it is mounted (and stops observing when it unmounts). */
+function Measured(p: { index: number; ro: ResizeObserver | null; children: ComponentChildren }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el || !p.ro) return;
+    p.ro.observe(el);
+    return () => p.ro?.unobserve(el);
+  }, [p.ro]);
+  return (
+    <div ref={ref} class="ventry" data-index={p.index}>
+      {p.children}
+    </div>
+  );
+}
+
 export function TranscriptView(p: { data: RunData; outline: Outline; selected: number; onSelect: (seq: number) => void }) {
   const o = p.outline;
-  // Pages of execution order; a page covers steps until PAGE entries are collected.
-  const [pages, setPages] = useState(1);
   const messages = p.data.first.messages ?? [];
   const failures = useMemo(() => new Map((p.data.first.failures ?? []).map((f) => [f.step_id, f])), [p.data]);
-  const entries = useMemo(() => {
-    const out: Entry[] = [];
-    let seq = 0;
-    const want = pages * PAGE;
-    while (out.length < want && seq < o.count) {
-      const chunk = transcriptEntries(o, messages, seq, Math.min(o.count, seq + 2000));
-      out.push(...chunk);
-      seq += 2000;
+  const ix = useMemo(() => buildEntryIndex(o, messages), [o]);
+  const heights = useMemo(() => new HeightIndex(ix.kind, DEFAULT_HEIGHTS), [ix]);
+  const ref = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [viewport, setViewport] = useState(600);
+  const [, setMeasureGen] = useState(0);
+  const [ro, setRo] = useState<ResizeObserver | null>(null);
+  // After a jump to a step, its entry stays pinned where it was put while heights around it are
+  // measured, until the reader scrolls themselves.
+  const pin = useRef<Anchor | null>(null);
+
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    setViewport(el.clientHeight || 600);
+    const obs = new ResizeObserver((records) => {
+      const anchor = pin.current ?? anchorAt(heights, el.scrollTop);
+      let changed = false;
+      for (const rec of records) {
+        const t = rec.target as HTMLElement;
+        if (t === el) {
+          setViewport(el.clientHeight || 600);
+          continue;
+        }
+        if (heights.set(Number(t.dataset.index), t.offsetHeight)) changed = true;
+      }
+      if (!changed) return;
+      const next = scrollForAnchor(heights, anchor);
+      if (Math.abs(next - el.scrollTop) >= 1) el.scrollTop = next;
+      setScrollTop(el.scrollTop);
+      setMeasureGen((g) => g + 1);
+    });
+    obs.observe(el);
+    setRo(obs);
+    return () => obs.disconnect();
+  }, [heights]);
+
+  // Bring the selected step's entry (or the next entry after it) into view.
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el || p.selected < 0 || ix.count === 0) return;
+    const i = Math.min(ix.count - 1, entryForSeq(ix, p.selected));
+    const next = scrollToItem(heights, i, el.scrollTop, el.clientHeight);
+    if (Math.abs(next - el.scrollTop) < 1) return;
+    pin.current = { index: i, delta: next - heights.offset(i) };
+    el.scrollTop = next;
+    setScrollTop(el.scrollTop);
+  }, [p.selected, ix]);
+
+  // After every render: re-apply the pin (the list's total height may have changed under it, and
+  // the browser clamps scrollTop without always telling us), and adopt the scroller's real
+  // position when it differs from the one this render used.
+  // A breaker: should the correction ever feed back on itself within one frame, the pin yields.
+  const corrections = useRef(0);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    if (pin.current) {
+      const want = scrollForAnchor(heights, pin.current);
+      if (Math.abs(want - el.scrollTop) >= 1) el.scrollTop = want;
     }
-    return { list: out.slice(0, want), more: out.length > want || seq < o.count };
-  }, [o, pages]);
-  const prev = useMemo(() => previousTurns(o, entries.list), [entries]);
+    if (Math.abs(el.scrollTop - scrollTop) >= 1) {
+      if (corrections.current++ === 0) requestAnimationFrame(() => (corrections.current = 0));
+      if (corrections.current > 20) pin.current = null;
+      else setScrollTop(el.scrollTop);
+    }
+  });
+
+  const r = heights.range(scrollTop, viewport, OVERSCAN_PX);
   useEffect(() => {
-    p.data.ensure(Int32Array.from(entries.list.map((e) => e.seq)));
-  }, [entries]);
-  if (entries.list.length === 0) {
+    p.data.ensure(ix.seq.subarray(r.start, r.end));
+  }, [r.start, r.end, ix]);
+
+  if (ix.count === 0) {
     return (
       <div class="state state-empty" data-testid="empty-state">
         <strong>Nothing to transcribe.</strong>
@@ -200,17 +304,39 @@ export function TranscriptView(p: { data: RunData; outline: Outline; selected: n
       </div>
     );
   }
+  const unpin = () => {
+    pin.current = null;
+  };
+  const items: ComponentChildren[] = [];
+  for (let i = r.start; i < r.end; i++) {
+    const e = entryAt(ix, messages, i);
+    items.push(
+      <Measured key={i} index={i} ro={ro}>
+        <EntryView data={p.data} o={o} e={e} prev={ix.prevTurn[i]} failure={failures.get(o.stepIds[e.seq])}
+                   selected={e.seq === p.selected} onSelect={p.onSelect} />
+      </Measured>,
+    );
+  }
   return (
-    <div class="transcript" data-testid="transcript">
-      {entries.list.map((e, i) => (
-        <EntryView key={`${e.kind}-${e.seq}-${i}`} data={p.data} o={o} e={e} prev={prev.get(e.seq) ?? -1}
-                   failure={failures.get(o.stepIds[e.seq])} selected={e.seq === p.selected} onSelect={p.onSelect} />
-      ))}
-      {entries.more && (
-        <button type="button" class="more" onClick={() => setPages(pages + 1)}>
-          Show the next {PAGE} entries
-        </button>
-      )}
+    <div
+      ref={ref}
+      class="transcript vtranscript"
+      data-testid="transcript"
+      data-entry-count={ix.count}
+      role="feed"
+      aria-label={`transcript, ${ix.count} entries`}
+      tabIndex={0}
+      onScroll={(ev) => setScrollTop((ev.currentTarget as HTMLDivElement).scrollTop)}
+      onWheel={unpin}
+      onPointerDown={unpin}
+      onKeyDown={unpin}
+      onTouchStart={unpin}
+    >
+      <div class="vrows-spacer" style={{ height: `${r.totalHeight}px` }}>
+        <div class="vrows-window" style={{ transform: `translateY(${r.offsetY}px)` }}>
+          {items}
+        </div>
+      </div>
     </div>
   );
 }

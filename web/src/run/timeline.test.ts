@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barFor, formatOffsetUs, ticks, toPx, zoom } from './timeline';
+import { barFor, fitScale, formatOffsetUs, pan, rangeFromDrag, ticks, toPx, usAtFrac, wheelFactor, zoom, zoomAtFrac } from './timeline';
 
 describe('timeline scale', () => {
   const s = { startUs: 0, endUs: 1000, width: 500 };
@@ -33,5 +33,49 @@ describe('timeline scale', () => {
     expect(formatOffsetUs(250)).toBe('250 µs');
     expect(formatOffsetUs(12_000)).toBe('12 ms');
     expect(formatOffsetUs(1_500_000)).toBe('1.5 s');
+  });
+});
+
+describe('timeline zoom by mouse and keys', () => {
+  const s = { startUs: 1000, endUs: 2000, width: 600 };
+  it('maps a drag across the axis to the selected range, either direction', () => {
+    expect(rangeFromDrag(s, 0.25, 0.5, 10_000)).toEqual({ startUs: 1250, endUs: 1500, width: 600 });
+    expect(rangeFromDrag(s, 0.5, 0.25, 10_000)).toEqual({ startUs: 1250, endUs: 1500, width: 600 });
+  });
+  it('clamps a drag past the edges and ignores clicks and garbage', () => {
+    expect(rangeFromDrag(s, -0.5, 2, 10_000)).toEqual({ startUs: 1000, endUs: 2000, width: 600 });
+    expect(rangeFromDrag(s, 0.5, 0.502, 10_000)).toBeNull();
+    expect(rangeFromDrag(s, NaN, 0.5, 10_000)).toBeNull();
+    expect(rangeFromDrag(fitScale(100, 600), 0.9, 1, 100)).toEqual({ startUs: 90, endUs: 100, width: 600 });
+  });
+  it('never selects less than 1 µs', () => {
+    const tiny = { startUs: 0, endUs: 10, width: 600 };
+    const r = rangeFromDrag(tiny, 0.5, 0.55, 10)!;
+    expect(r.endUs - r.startUs).toBe(1);
+    expect(r.startUs).toBe(5);
+  });
+  it('turns wheel deltas into bounded zoom factors', () => {
+    expect(wheelFactor(0)).toBe(1);
+    expect(wheelFactor(-100)).toBeLessThan(1); // wheel up zooms in
+    expect(wheelFactor(100)).toBeGreaterThan(1);
+    expect(wheelFactor(100)).toBeCloseTo(1 / wheelFactor(-100));
+    expect(wheelFactor(1e6)).toBe(2);
+    expect(wheelFactor(-1e6)).toBe(0.5);
+    expect(wheelFactor(3, 1)).toBeCloseTo(wheelFactor(48, 0)); // lines
+    expect(wheelFactor(NaN)).toBe(1);
+  });
+  it('zooms around the pointer: the time under it stays under it', () => {
+    const z = zoomAtFrac(s, 0.5, 0.8, 10_000);
+    expect(z.endUs - z.startUs).toBe(500);
+    expect(usAtFrac(z, 0.8)).toBeCloseTo(usAtFrac(s, 0.8));
+  });
+  it('pans by a fraction of the span without leaving the run', () => {
+    expect(pan(s, 0.2, 10_000)).toEqual({ startUs: 1200, endUs: 2200, width: 600 });
+    expect(pan(s, -5, 10_000)).toEqual({ startUs: 0, endUs: 1000, width: 600 });
+    expect(pan(s, 50, 2500)).toEqual({ startUs: 1500, endUs: 2500, width: 600 });
+  });
+  it('fits the whole run', () => {
+    expect(fitScale(5000, 600)).toEqual({ startUs: 0, endUs: 5000, width: 600 });
+    expect(fitScale(0, 600).endUs).toBe(1);
   });
 });

@@ -52,3 +52,52 @@ export function formatOffsetUs(us: number): string {
   if (a < 60_000_000) return `${+(us / 1_000_000).toFixed(a < 10_000_000 ? 2 : 1)} s`;
   return `${+(us / 60_000_000).toFixed(1)} min`;
 }
+
+/** The whole run. */
+export function fitScale(totalUs: number, width: number): Scale {
+  return { startUs: 0, endUs: Math.max(1, totalUs), width };
+}
+
+/** The µs under a horizontal position given as a fraction of the bar area (0 = left edge). */
+export function usAtFrac(s: Scale, frac: number): number {
+  return s.startUs + frac * (s.endUs - s.startUs);
+}
+
+/**
+ * The range selected by dragging from fraction f0 to f1 of the bar area (either direction,
+ * clamped to the area), or null for a drag narrower than `minFrac` (a click, not a selection).
+ * Never narrower than 1 µs, never outside [0, totalUs].
+ */
+export function rangeFromDrag(s: Scale, f0: number, f1: number, totalUs: number, minFrac = 0.01): Scale | null {
+  if (!Number.isFinite(f0) || !Number.isFinite(f1)) return null;
+  const a = Math.max(0, Math.min(1, Math.min(f0, f1)));
+  const b = Math.max(0, Math.min(1, Math.max(f0, f1)));
+  if (b - a < minFrac) return null;
+  let start = Math.max(0, usAtFrac(s, a));
+  let end = Math.min(totalUs, usAtFrac(s, b));
+  if (end - start < 1) {
+    end = Math.min(Math.max(totalUs, 1), start + 1);
+    start = Math.max(0, end - 1);
+  }
+  return { startUs: start, endUs: end, width: s.width };
+}
+
+/** Zoom factor for one wheel event: scroll down (positive deltaY) zooms out, up zooms in. */
+export function wheelFactor(deltaY: number, deltaMode = 0): number {
+  const px = deltaMode === 1 ? deltaY * 16 : deltaMode === 2 ? deltaY * 400 : deltaY;
+  if (!Number.isFinite(px) || px === 0) return 1;
+  return Math.min(2, Math.max(0.5, Math.exp(px * 0.002)));
+}
+
+/** Zooms around the position under the pointer (a fraction of the bar area), which stays put. */
+export function zoomAtFrac(s: Scale, factor: number, frac: number, totalUs: number): Scale {
+  const f = Math.max(0, Math.min(1, Number.isFinite(frac) ? frac : 0.5));
+  return zoom(s, factor, usAtFrac(s, f), totalUs);
+}
+
+/** Moves the view by `frac` of its span (negative = earlier), kept within [0, totalUs]. */
+export function pan(s: Scale, frac: number, totalUs: number): Scale {
+  const span = s.endUs - s.startUs;
+  const start = Math.max(0, Math.min(s.startUs + frac * span, totalUs - span));
+  return { startUs: start, endUs: start + span, width: s.width };
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { outlineFromDoc } from './outline';
-import { chatLine, fieldMessages, previousTurns, seenPrefix, transcriptEntries } from './transcript';
+import { buildEntryIndex, chatLine, entryAt, entryForSeq, fieldMessages, previousTurns, seenPrefix, transcriptEntries } from './transcript';
 import { doc } from './testutil';
 import type { AgentMessage } from './types';
 
@@ -74,5 +74,53 @@ describe('fieldMessages', () => {
     expect(fieldMessages({ name: 'output', mime: 'application/json', is_list: false, value: '{not json' })).toEqual(['{not json']);
     expect(fieldMessages({ name: 'output', mime: 'text/plain', is_list: false, value: 'hi' })).toEqual(['hi']);
     expect(fieldMessages(undefined)).toEqual([]);
+  });
+});
+
+describe('buildEntryIndex', () => {
+  const o = outlineFromDoc(
+    doc([
+      { id: 'root', type: 'agent', agent: 'sup', start: 0, failed: true },
+      { id: 'l1', parent: 'root', type: 'llm', agent: 'sup', start: 1 },
+      { id: 'h', parent: 'root', type: 'handoff', agent: 'sup', start: 2 },
+      { id: 'sub', parent: 'root', type: 'agent', agent: 'res', start: 3 },
+      { id: 'l2', parent: 'sub', type: 'llm', agent: 'res', start: 4 },
+      { id: 't', parent: 'sub', type: 'tool', agent: 'res', start: 5, failed: true },
+      { id: 'l3', parent: 'root', type: 'llm', agent: 'sup', start: 6 },
+    ]),
+  );
+  const messages = [msg('sup', 'res', 'handoff', 'h'), msg('sup', 'res', 'invoke', 'sub'), msg('x', 'y', 'message', 'nope')];
+  const ix = buildEntryIndex(o, messages);
+
+  it('holds the same entries as transcriptEntries, in the same order', () => {
+    const all = Array.from({ length: ix.count }, (_, i) => entryAt(ix, messages, i));
+    expect(all).toEqual(transcriptEntries(o, messages));
+    expect(entryAt(ix, messages, 3).message).toBe(messages[1]);
+  });
+
+  it('links each llm turn to the previous turn of the same agent', () => {
+    const at = (id: string) => o.index.get(id)!;
+    const prevOf = (id: string) => ix.prevTurn[entryForSeq(ix, at(id))];
+    expect(prevOf('l1')).toBe(-1);
+    expect(prevOf('l2')).toBe(-1); // another agent
+    expect(prevOf('l3')).toBe(at('l1'));
+  });
+
+  it('finds the entry of a selected step, or the next one when the step has none', () => {
+    const at = (id: string) => o.index.get(id)!;
+    expect(entryForSeq(ix, at('root'))).toBe(0); // its failure entry
+    expect(ix.seq[entryForSeq(ix, at('l2'))]).toBe(at('l2'));
+    expect(ix.seq[entryForSeq(ix, at('sub'))]).toBe(at('sub')); // the message it carried
+    expect(entryForSeq(ix, o.count)).toBe(ix.count);
+  });
+
+  it('scales to a 100,000-step outline', () => {
+    const steps = [{ id: 'r', name: 'n', type: 'agent', start: 0 }];
+    for (let i = 1; i < 100_000; i++) steps.push({ id: `s${i}`, name: 'n', type: i % 3 ? 'tool' : 'llm', start: i } as never);
+    const big = outlineFromDoc(doc(steps as never));
+    const bix = buildEntryIndex(big, []);
+    expect(bix.count).toBe(99_999);
+    expect(entryForSeq(bix, 99_999)).toBe(99_998);
+    expect(bix.prevTurn[entryForSeq(bix, 6)]).toBe(3);
   });
 });

@@ -46,6 +46,83 @@ export function transcriptEntries(o: Outline, messages: AgentMessage[], from = 0
   return out;
 }
 
+export const ENTRY_KINDS: readonly EntryKind[] = ['llm', 'tool', 'handoff', 'message', 'failure'];
+
+/**
+ * The whole run's transcript in compact form (typed arrays, one slot per entry), so a
+ * 100,000-step run's ~90,000 entries cost a few hundred KB and a virtual list can address any of
+ * them. Same entries, in the same order, as transcriptEntries(o, messages).
+ */
+export interface EntryIndex {
+  count: number;
+  seq: Int32Array; // non-decreasing
+  kind: Uint8Array; // index into ENTRY_KINDS
+  msg: Int32Array; // index into the messages, -1 unless kind "message"
+  prevTurn: Int32Array; // for "llm": seq of the previous LLM step of the same agent, else -1
+}
+
+export function buildEntryIndex(o: Outline, messages: AgentMessage[]): EntryIndex {
+  const bySeq = new Map<number, number[]>();
+  messages.forEach((m, k) => {
+    const seq = o.index.get(m.step_id);
+    if (seq === undefined) return;
+    const list = bySeq.get(seq) ?? [];
+    list.push(k);
+    bySeq.set(seq, list);
+  });
+  const kindNo = (k: EntryKind) => ENTRY_KINDS.indexOf(k);
+  // Upper bound: one entry per step + one failure per step + one per message.
+  const cap = o.count * 2 + messages.length;
+  const seq = new Int32Array(cap);
+  const kind = new Uint8Array(cap);
+  const msg = new Int32Array(cap).fill(-1);
+  const prevTurn = new Int32Array(cap).fill(-1);
+  const lastTurn = new Map<number, number>(); // agent index -> seq of its last LLM step
+  let n = 0;
+  for (let i = 0; i < o.count; i++) {
+    const k = KIND_OF_TYPE[stepType(o, i)];
+    if (k) {
+      seq[n] = i;
+      kind[n] = kindNo(k);
+      if (k === 'llm') {
+        prevTurn[n] = lastTurn.get(o.agent[i]) ?? -1;
+        lastTurn.set(o.agent[i], i);
+      }
+      n++;
+    }
+    for (const m of bySeq.get(i) ?? []) {
+      if (k === 'handoff' && messages[m].kind === 'handoff') continue;
+      seq[n] = i;
+      kind[n] = kindNo('message');
+      msg[n] = m;
+      n++;
+    }
+    if (o.failed[i]) {
+      seq[n] = i;
+      kind[n] = kindNo('failure');
+      n++;
+    }
+  }
+  return { count: n, seq: seq.slice(0, n), kind: kind.slice(0, n), msg: msg.slice(0, n), prevTurn: prevTurn.slice(0, n) };
+}
+
+export function entryAt(ix: EntryIndex, messages: AgentMessage[], i: number): Entry {
+  const kind = ENTRY_KINDS[ix.kind[i]];
+  return kind === 'message' ? { kind, seq: ix.seq[i], message: messages[ix.msg[i]] } : { kind, seq: ix.seq[i] };
+}
+
+/** The first entry whose step is `seq` or comes after it (count when none): where a selected step is shown. */
+export function entryForSeq(ix: EntryIndex, seq: number): number {
+  let lo = 0;
+  let hi = ix.count;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ix.seq[mid] < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** A chat message reduced to what the transcript shows. */
 export interface ChatLine {
   role: string;

@@ -76,7 +76,7 @@ export function FailuresView(props: { query: URLSearchParams }) {
         </EmptyState>
       ) : (
         <div class="grid2">
-          {series && <TimeChart series={series} title={`Runs with a failure, per ${bucket}, by ${dim.replace('_', ' ')}`} />}
+          {series && <TimeChart series={series} title={`Runs with a failure, per ${bucket}, by ${dim.replace('_', ' ')}`} bucket={bucket} />}
           <table class="compact">
             <thead>
               <tr>

@@ -197,7 +197,7 @@ export function StatsView(props: { query: URLSearchParams }) {
             </div>
           )}
           <div class="grid2">
-            {successSeries && <TimeChart series={successSeries} title={`Success rate per ${bucket}`} format={formatPercent} />}
+            {successSeries && <TimeChart series={successSeries} title={`Success rate per ${bucket}`} format={formatPercent} bucket={bucket} />}
             <div>
               <div class="toolbar">
                 <label>
@@ -220,7 +220,7 @@ export function StatsView(props: { query: URLSearchParams }) {
               {byDim.error ? (
                 <ErrorState error={byDim.error} onRetry={byDim.reload} />
               ) : dimSeries ? (
-                <TimeChart series={dimSeries} title={`${METRICS[metric].label} per ${bucket} by ${dim}`} format={METRICS[metric].fmt} />
+                <TimeChart series={dimSeries} title={`${METRICS[metric].label} per ${bucket} by ${dim}`} format={METRICS[metric].fmt} bucket={bucket} />
               ) : (
                 <Loading />
               )}
