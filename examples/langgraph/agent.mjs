@@ -6,7 +6,7 @@
 //
 //   graph:  START -> agent (chat model with tools) -> tools (ToolNode) -> agent -> END
 //
-// Usage: node examples/langgraph/agent.mjs [--endpoint http://127.0.0.1:4318] [--json]
+// Usage: node examples/langgraph/agent.mjs [--endpoint http://127.0.0.1:4318] [--json] [--no-agent-name]
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
@@ -23,11 +23,12 @@ const { values: opts } = parseArgs({
     endpoint: { type: 'string', default: process.env.TRACERY_ENDPOINT ?? 'http://127.0.0.1:4318' },
     'api-key': { type: 'string', default: process.env.TRACERY_API_KEY },
     json: { type: 'boolean', default: false },
+    'no-agent-name': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (opts.help) {
-  console.log('usage: node agent.mjs [--endpoint URL] [--api-key KEY] [--json]');
+  console.log('usage: node agent.mjs [--endpoint URL] [--api-key KEY] [--json] [--no-agent-name]');
   process.exit(0);
 }
 const endpoint = opts.endpoint.replace(/\/+$/, '');
@@ -157,14 +158,14 @@ const graph = new StateGraph(MessagesAnnotation)
 
 // 5. Run it. OpenInference context attributes go on every span the instrumentation creates inside
 //    this context: session.id, user.id and tag.tags (the run's session, user and tags in Tracery),
-//    and agent.name,
-//    the OpenInference attribute naming the agent (here the graph's name), which Tracery uses as
-//    each step's agent. LangGraph itself only marks nodes as CHAIN runs.
+//    and agent.name, the OpenInference attribute naming the agent. It is optional: without it
+//    (--no-agent-name) Tracery recognises the graph from LangGraph's span metadata and names the
+//    agent after the graph; with it, the explicit name wins.
 const sessionId = `sess-${randomUUID().slice(0, 12)}`;
 let ctx = setSession(context.active(), { sessionId });
 ctx = setUser(ctx, { userId: 'user-55' });
 ctx = setTags(ctx, ['langgraph-example']);
-ctx = setAttributes(ctx, { 'agent.name': graph.name });
+if (!opts['no-agent-name']) ctx = setAttributes(ctx, { 'agent.name': graph.name });
 const result = await context.with(ctx, () => graph.invoke(
   { messages: [new SystemMessage('You are a concise weather assistant.'),
     new HumanMessage('What is the weather in Oslo, and do I need an umbrella tomorrow?')] },

@@ -177,6 +177,39 @@ std::string AgentIdentity(const AttrIndex& a, StepType type, std::string_view sp
   return Clean(a.FirstStr({"gen_ai.agent.name", "agent.name"}));
 }
 
+// LangGraph through the OpenInference LangChain instrumentation (docs/conventions.md, "LangGraph"):
+// every run is a CHAIN/LLM/TOOL span and LangGraph's own markers are inside the `metadata` JSON.
+// A graph invocation becomes the agent named after the graph; spans inside a sub-graph belong to
+// the agent named after the node that runs the sub-graph. An explicit identity (agent.name,
+// gen_ai.agent.name, tracery.step.type...) wins. Only spans whose metadata mentions "langgraph"
+// are parsed.
+void ApplyLangGraph(const AttrIndex& a, std::string_view span_name, model::Step* step) {
+  auto metadata = a.Str("metadata");
+  if (!internal::MaybeLangGraphMetadata(metadata)) return;
+  auto kind = a.Str("openinference.span.kind");
+  if (kind.empty()) return;
+  auto lg = internal::ParseLangGraphMetadata(metadata);
+  if (!lg) return;
+  if (step->type == StepType::kChain && internal::EqualsIgnoreCase(kind, "CHAIN") &&
+      !a.Has("tracery.step.type") && !a.Has("langfuse.observation.type")) {
+    if (lg->is_graph) {  // the root graph: its span is named after the graph
+      step->type = StepType::kAgent;
+      step->agent = AgentIdentity(a, StepType::kAgent, span_name);  // explicit names first
+      return;
+    }
+    // A sub-graph without a name of its own (LangGraph's default run name) inside node X: the
+    // agent is X, the name its inner spans get below. A named sub-graph's span carries exactly
+    // the metadata of the node span around it, so span by span it cannot be told from the
+    // node's other runs; its inner spans still get the node's name.
+    if (span_name == "LangGraph" && !lg->node.empty()) {
+      step->type = StepType::kAgent;
+      step->agent = AgentIdentity(a, StepType::kAgent, lg->node);
+      return;
+    }
+  }
+  if (step->agent.empty() && !lg->subgraph_host.empty()) step->agent = Clean(lg->subgraph_host);
+}
+
 std::string ToolName(const AttrIndex& a, StepType type, std::string_view span_name) {
   auto s = a.FirstStr({"gen_ai.tool.name", "tool.name", "ai.toolCall.name"});
   if (!s.empty()) return Clean(s);
@@ -1017,6 +1050,7 @@ void Normalizer::NormalizeTraces(const TraceBatch& batch, int64_t received_ns, N
     if (span.scope != nullptr) step.scope_name = Clean(span.scope->name, 256);
     step.type = DetermineType(a);
     step.agent = AgentIdentity(a, step.type, span.name);
+    ApplyLangGraph(a, span.name, &step);
     step.tool_name = ToolName(a, step.type, span.name);
     step.model = Clean(a.FirstStr({"gen_ai.response.model", "llm.response.model_name", "ai.response.model",
                                    "langfuse.observation.model.name", "llm.model_name", "gen_ai.request.model",

@@ -359,12 +359,104 @@ class LangGraphTest(unittest.TestCase):
             if s["type"] in ("llm", "tool"):
                 self.assertEqual(s["agent"], "weather-agent", s["name"])
 
+    def test_graph_is_the_agent_step(self):
+        # The graph span is recognised from LangGraph's metadata; agent.name (set here) names it.
+        agents = [s for s in self.detail["steps"] if s["type"] == "agent"]
+        self.assertEqual([(s["name"], s["agent"], s["parent_id"]) for s in agents], [("weather-agent", "weather-agent", "")])
+
     def test_tool_arguments_are_content(self):
         (weather,) = [s for s in self.detail["steps"] if s["tool_name"] == "get_weather"]
         content = SERVER.get("/api/runs/%s/steps/%s/content" % (self.detail["run"]["run_id"], weather["step_id"]))
         names = {c["name"] for c in content["content"]}
         self.assertTrue(names & {"input", "tool.arguments"}, names)
         self.assertIn("Oslo", json.dumps(content))
+
+
+@unittest.skipUnless(os.path.isdir(os.path.join(LANGGRAPH_DIR, "node_modules")),
+                     "examples/langgraph/node_modules is missing: run `npm ci` in examples/langgraph")
+@unittest.skipUnless(NODE, "node is not installed")
+class LangGraphNoAgentNameTest(unittest.TestCase):
+    """The same example without the agent.name context attribute: no user code names the agent."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.summary = run_example([NODE, os.path.join(LANGGRAPH_DIR, "agent.mjs"), "--no-agent-name"])
+        cls.runs = wait_for_runs(cls.summary)
+        (cls.detail,) = cls.runs.values()
+
+    def test_no_span_carries_agent_name(self):
+        for s in self.detail["steps"]:
+            self.assertNotIn("agent.name", s["attributes"], s["name"])
+
+    def test_graph_is_an_agent_step_named_after_the_graph(self):
+        root = [s for s in self.detail["steps"] if s["parent_id"] == ""]
+        self.assertEqual([(s["name"], s["type"], s["agent"]) for s in root], [("weather-agent", "agent", "weather-agent")])
+        self.assertEqual([s["name"] for s in self.detail["steps"] if s["type"] == "agent"], ["weather-agent"])
+
+    def test_nodes_are_chain_steps_of_the_agent(self):
+        nodes = [s for s in self.detail["steps"] if s["name"] in ("__start__", "agent", "tools")]
+        self.assertEqual([s["name"] for s in nodes], ["__start__", "agent", "tools", "agent"])
+        for s in nodes:
+            self.assertEqual((s["type"], s["agent"]), ("chain", "weather-agent"), s["name"])
+        for s in self.detail["steps"]:
+            self.assertEqual(s["agent"], "weather-agent", s["name"])
+
+    def test_agents(self):
+        self.assertEqual([(a["name"], a["llm_count"], a["tool_count"]) for a in self.detail["agents"]],
+                         [("weather-agent", 2, 2)])
+        self.assertEqual(self.detail["messages"], [])
+
+
+@unittest.skipUnless(os.path.isdir(os.path.join(LANGGRAPH_DIR, "node_modules")),
+                     "examples/langgraph/node_modules is missing: run `npm ci` in examples/langgraph")
+@unittest.skipUnless(NODE, "node is not installed")
+class LangGraphMultiAgentTest(unittest.TestCase):
+    """examples/langgraph/multi_agent.mjs: a supervisor graph handing off to two sub-graphs."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.summary = run_example([NODE, os.path.join(LANGGRAPH_DIR, "multi_agent.mjs")])
+        cls.runs = wait_for_runs(cls.summary)
+        (cls.detail,) = cls.runs.values()
+        cls.steps = cls.detail["steps"]
+
+    def test_run(self):
+        run = self.detail["run"]
+        self.assertEqual((run["status"], run["name"]), ("ok", "travel-supervisor"))
+        # From the graph's agent step, not the resource's service.name (travel-desk).
+        self.assertEqual(run["agent_id"], "travel-supervisor")
+        self.assertEqual(run["session_id"], self.summary["runs"][0]["expect"]["session_id"])
+
+    def test_one_agent_per_graph(self):
+        self.assertEqual([(a["name"], a["llm_count"], a["tool_count"]) for a in self.detail["agents"]],
+                         [("travel-supervisor", 3, 0), ("flight_agent", 2, 1), ("hotel_agent", 2, 1)])
+
+    def test_agent_steps(self):
+        # The root graph, and the unnamed sub-graph (LangGraph's default run name) run by node
+        # hotel_agent. The named sub-graph flight_agent has the same span metadata as its node, so
+        # it stays a chain (docs/conventions.md, LangGraph).
+        agents = [(s["name"], s["agent"]) for s in self.steps if s["type"] == "agent"]
+        self.assertEqual(agents, [("travel-supervisor", "travel-supervisor"), ("LangGraph", "hotel_agent")])
+
+    def test_steps_belong_to_their_sub_agent(self):
+        by_tool = {s["tool_name"]: s for s in self.steps if s["type"] == "tool"}
+        self.assertEqual(by_tool["search_flights"]["agent"], "flight_agent")
+        self.assertEqual(by_tool["search_hotels"]["agent"], "hotel_agent")
+        llm_agents = [s["agent"] for s in self.steps if s["type"] == "llm"]
+        self.assertEqual(sorted(llm_agents), ["flight_agent"] * 2 + ["hotel_agent"] * 2 + ["travel-supervisor"] * 3)
+        for s in self.steps:
+            if s["name"] in ("supervisor", "handoff"):
+                self.assertEqual((s["type"], s["agent"]), ("chain", "travel-supervisor"))
+
+    def test_handoffs(self):
+        handoffs = [(s["tool_name"], s["agent"], s["handoff_to"]) for s in self.steps if s["type"] == "handoff"]
+        self.assertEqual(handoffs, [("transfer_to_flight_agent", "travel-supervisor", "flight_agent"),
+                                    ("transfer_to_hotel_agent", "travel-supervisor", "hotel_agent")])
+        messages = sorted((m["kind"], m["from_agent"], m["to_agent"]) for m in self.detail["messages"])
+        self.assertEqual(messages, [("handoff", "travel-supervisor", "flight_agent"),
+                                    ("handoff", "travel-supervisor", "hotel_agent"),
+                                    # the hotel_agent sub-graph is an agent step below the supervisor's
+                                    ("invoke", "travel-supervisor", "hotel_agent")])
 
 
 if __name__ == "__main__":

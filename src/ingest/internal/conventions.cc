@@ -7,6 +7,8 @@
 #include <map>
 #include <utility>
 
+#include <simdjson.h>
+
 namespace tracery::ingest::internal {
 
 namespace {
@@ -451,6 +453,104 @@ std::string_view HttpStatusCode(int64_t status) {
   if (status == 401 || status == 403) return "auth_error";
   if (status >= 500) return "api_error";
   return "error";
+}
+
+namespace {
+
+// The three top-level metadata keys LangGraph detection needs (later duplicates win, as in
+// ParseJson).
+struct LangGraphKeys {
+  bool integration = false;   // ls_integration == "langgraph"
+  bool has_node_key = false;  // langgraph_node present, whatever its type
+  std::string node;           // langgraph_node when a string
+  std::string ns;             // langgraph_checkpoint_ns when a string
+};
+
+// simdjson (DOM, reused per thread) is several times faster than nlohmann for this; the
+// metadata is parsed again for the run hints, so this is the extra cost on LangGraph spans.
+// False when simdjson cannot read `text` (invalid JSON, invalid UTF-8, integers beyond 64 bits):
+// the caller falls back to ParseJson, which repairs UTF-8.
+bool LangGraphKeysFast(std::string_view text, bool* is_object, LangGraphKeys* k) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(text.data(), text.size(), /*realloc_if_needed=*/true).get(root) != simdjson::SUCCESS) {
+    return false;
+  }
+  simdjson::dom::object obj;
+  *is_object = root.get(obj) == simdjson::SUCCESS;
+  if (!*is_object) return true;
+  for (simdjson::dom::key_value_pair kv : obj) {
+    std::string_view v;
+    const bool is_str = kv.value.get(v) == simdjson::SUCCESS;
+    if (kv.key == "ls_integration") {
+      k->integration = is_str && v == "langgraph";
+    } else if (kv.key == "langgraph_node") {
+      k->has_node_key = true;
+      k->node = is_str ? std::string(v) : std::string();
+    } else if (kv.key == "langgraph_checkpoint_ns") {
+      k->ns = is_str ? std::string(v) : std::string();
+    }
+  }
+  return true;
+}
+
+bool LangGraphKeysSlow(std::string_view text, LangGraphKeys* k) {
+  auto j = ParseJson(text);
+  if (!j || !j->is_object()) return false;
+  auto str = [&](const char* key) -> std::string {
+    auto it = j->find(key);
+    return it != j->end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  k->integration = str("ls_integration") == "langgraph";
+  k->has_node_key = j->contains("langgraph_node");
+  k->node = str("langgraph_node");
+  k->ns = str("langgraph_checkpoint_ns");
+  return true;
+}
+
+}  // namespace
+
+std::optional<LangGraphMetadata> ParseLangGraphMetadata(std::string_view metadata) {
+  if (!MaybeLangGraphMetadata(metadata)) return std::nullopt;
+  LangGraphKeys k;
+  bool is_object = false;
+  // Big documents take the nlohmann path so the per-thread simdjson buffer stays small.
+  constexpr size_t kFastMax = 64 << 10;
+  if (metadata.size() > kFastMax || !LangGraphKeysFast(metadata, &is_object, &k)) {
+    k = LangGraphKeys();
+    if (!LangGraphKeysSlow(metadata, &k)) return std::nullopt;
+  } else if (!is_object) {
+    return std::nullopt;
+  }
+  if (!k.integration && k.node.empty() && k.ns.empty()) return std::nullopt;
+  LangGraphMetadata out;
+  // Any node key (even a malformed one) or a namespace means the run is inside a node.
+  out.is_graph = k.integration && !k.has_node_key && k.ns.empty();
+  std::string_view ns = k.ns;
+  // Walk the namespace segments from the end: the last is this run's own task, the one before
+  // (skipping numeric counter segments) names the node that runs this sub-graph.
+  size_t end = ns.size();
+  bool own_task_seen = false;
+  while (end > 0) {
+    size_t bar = ns.rfind('|', end - 1);
+    size_t begin = bar == std::string_view::npos ? 0 : bar + 1;
+    std::string_view seg = ns.substr(begin, end - begin);
+    std::string_view name = seg.substr(0, seg.find(':'));
+    const bool numeric = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return c >= '0' && c <= '9';
+    });
+    if (!numeric && !name.empty()) {
+      if (own_task_seen) {
+        out.subgraph_host = std::string(name);
+        break;
+      }
+      own_task_seen = true;
+    }
+    if (bar == std::string_view::npos) break;
+    end = bar;
+  }
+  out.node = std::move(k.node);
+  return out;
 }
 
 void AppendJsonString(std::string_view utf8, std::string* out) {

@@ -87,6 +87,32 @@ std::string_view ClassifyErrorText(std::string_view text);
 // error; "" below 400.
 std::string_view HttpStatusCode(int64_t status);
 
+// LangGraph run metadata as the OpenInference LangChain instrumentation exports it: the
+// `metadata` attribute is the run's LangChain metadata as JSON text. LangGraph adds
+// `ls_integration: "langgraph"` to the graph's run and the runs below it (chat-model runs
+// overwrite it with their own), and `langgraph_node` / `langgraph_checkpoint_ns` to every run
+// inside a node; a checkpoint namespace is `node:<task id>` segments joined by `|`, one per graph
+// level (sub-graphs add a level).
+struct LangGraphMetadata {
+  // The run is a graph invocation that is not inside any node of another graph (the root graph,
+  // or a graph invoked outside LangGraph): ls_integration is langgraph and there is no
+  // langgraph_node.
+  bool is_graph = false;
+  std::string node;  // langgraph_node ("" when absent)
+  // The node of the enclosing graph that runs the sub-graph this run belongs to: the node name of
+  // the last-but-one namespace segment ("" at the top level). Numeric segments (LangGraph's
+  // counter for several sub-graph calls in one task) are skipped.
+  std::string subgraph_host;
+};
+// Cheap pre-check for the hot path: false when `metadata` cannot be LangGraph's (no
+// "langgraph" in it), so ordinary spans are never parsed.
+inline bool MaybeLangGraphMetadata(std::string_view metadata) {
+  return metadata.size() > 20 && metadata.find("langgraph") != std::string_view::npos;
+}
+// nullopt when `metadata` is not a JSON object from a LangGraph run (no ls_integration
+// "langgraph" and no langgraph_node / langgraph_checkpoint_ns string).
+std::optional<LangGraphMetadata> ParseLangGraphMetadata(std::string_view metadata);
+
 // Appends `utf8` (valid UTF-8) as a JSON string literal, byte-identical to DumpJson's output.
 void AppendJsonString(std::string_view utf8, std::string* out);
 

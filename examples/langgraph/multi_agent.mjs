@@ -1,0 +1,201 @@
+// A LangGraph.js multi-agent graph (a supervisor handing off to two sub-agents) traced into Tracery
+// by the stock OpenInference LangChain instrumentation, with no Tracery code and no agent.name:
+// Tracery recognises the graph and each sub-graph as agents from LangGraph's own span metadata.
+//
+//   travel-supervisor (StateGraph)
+//     supervisor (chat model with transfer_to_<agent> tools) -> handoff (ToolNode)
+//       -> flight_agent (createReactAgent sub-graph: model -> search_flights -> model)
+//       -> supervisor -> handoff -> hotel_agent (createReactAgent sub-graph) -> supervisor -> END
+//
+// flight_agent is a named sub-graph (createReactAgent({ name })), hotel_agent an unnamed one
+// (LangGraph runs it as "LangGraph"); Tracery names both agents after the node that runs them.
+//
+// The handoff tools follow the langgraph-supervisor/swarm convention `transfer_to_<agent>`; the
+// routing is done by the parent graph (that package is not a dependency of this example).
+// The chat models are scripted fakes (no API key, no network), as in agent.mjs.
+//
+// Usage: node examples/langgraph/multi_agent.mjs [--endpoint http://127.0.0.1:4318] [--json]
+import { parseArgs } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { LangChainInstrumentation } from '@arizeai/openinference-instrumentation-langchain';
+import { setSession } from '@arizeai/openinference-core';
+import { context } from '@opentelemetry/api';
+import * as CallbackManagerModule from '@langchain/core/callbacks/manager';
+
+const { values: opts } = parseArgs({
+  options: {
+    endpoint: { type: 'string', default: process.env.TRACERY_ENDPOINT ?? 'http://127.0.0.1:4318' },
+    'api-key': { type: 'string', default: process.env.TRACERY_API_KEY },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (opts.help) {
+  console.log('usage: node multi_agent.mjs [--endpoint URL] [--api-key KEY] [--json]');
+  process.exit(0);
+}
+const endpoint = opts.endpoint.replace(/\/+$/, '');
+
+// 1. OpenTelemetry, exporting OTLP/HTTP protobuf; the wrapper learns the trace ids and counts
+//    failed exports (see agent.mjs).
+const exporter = new OTLPTraceExporter({
+  url: `${endpoint}/v1/traces`,
+  headers: opts['api-key'] ? { Authorization: `Bearer ${opts['api-key']}` } : {},
+});
+let exportFailures = 0;
+let seenSpans = 0;
+const seenTraceIds = new Set();
+const countingExporter = {
+  export(spans, done) {
+    seenSpans += spans.length;
+    for (const s of spans) seenTraceIds.add(s.spanContext().traceId);
+    exporter.export(spans, (result) => {
+      if (result.code !== 0) {
+        exportFailures += spans.length;
+        console.error(`error: export of ${spans.length} spans to ${endpoint} failed: ${result.error?.message ?? 'unknown'}`);
+      }
+      done(result);
+    });
+  },
+  shutdown: () => exporter.shutdown(),
+  forceFlush: () => exporter.forceFlush(),
+};
+const provider = new NodeTracerProvider({
+  resource: resourceFromAttributes({ 'service.name': 'travel-desk', 'deployment.environment.name': 'dev' }),
+  spanProcessors: [new BatchSpanProcessor(countingExporter, { scheduledDelayMillis: 200 })],
+});
+provider.register();
+
+// 2. OpenInference, before any LangChain/LangGraph module is loaded.
+new LangChainInstrumentation({ tracerProvider: provider }).manuallyInstrument(CallbackManagerModule);
+
+const { BaseChatModel } = await import('@langchain/core/language_models/chat_models');
+const { AIMessage, HumanMessage } = await import('@langchain/core/messages');
+const { tool } = await import('@langchain/core/tools');
+const { StateGraph, MessagesAnnotation, START, END } = await import('@langchain/langgraph');
+const { ToolNode, createReactAgent } = await import('@langchain/langgraph/prebuilt');
+const { z } = await import('zod');
+
+// 3. A scripted chat model (same as agent.mjs): each call returns the next scripted turn.
+const countTokens = (messages) => messages.reduce((n, m) => {
+  const text = typeof m.content === 'string' ? m.content : JSON.stringify(m.content);
+  return n + 4 + Math.ceil(text.length / 4) + Math.ceil(JSON.stringify(m.tool_calls ?? []).length / 4);
+}, 0);
+
+class ScriptedChatModel extends BaseChatModel {
+  constructor({ script, model = 'gpt-4o-mini', latencyMs = 10 }) {
+    super({});
+    this.script = script;
+    this.model = model;
+    this.latencyMs = latencyMs;
+    this.calls = 0;
+  }
+
+  _llmType() { return 'scripted'; }
+
+  invocationParams(options) {
+    return { model: this.model, tools: (options?.tools ?? []).map((t) => t.name) };
+  }
+
+  bindTools(tools) { return this.withConfig({ tools }); }
+
+  async _generate(messages) {
+    if (this.calls >= this.script.length) {
+      throw new Error(`scripted model: script has ${this.script.length} turns, call ${this.calls + 1} asked for another`);
+    }
+    const turn = this.script[this.calls++];
+    await new Promise((r) => setTimeout(r, this.latencyMs));
+    const toolCalls = (turn.toolCalls ?? []).map((c, i) => ({
+      id: `call_${randomUUID().slice(0, 8)}_${i}`, name: c.name, args: c.args, type: 'tool_call' }));
+    const input = countTokens(messages);
+    const output = Math.ceil((turn.text ?? '').length / 4) + Math.ceil(JSON.stringify(toolCalls).length / 4);
+    const finishReason = toolCalls.length ? 'tool_calls' : 'stop';
+    const message = new AIMessage({
+      content: turn.text ?? '',
+      tool_calls: toolCalls,
+      usage_metadata: { input_tokens: input, output_tokens: output, total_tokens: input + output },
+      response_metadata: { model_name: this.model, finish_reason: finishReason },
+    });
+    return {
+      generations: [{ text: turn.text ?? '', message, generationInfo: { finish_reason: finishReason } }],
+      llmOutput: { tokenUsage: { promptTokens: input, completionTokens: output, totalTokens: input + output } },
+    };
+  }
+}
+
+// 4. Two sub-agents, each a createReactAgent sub-graph with its own tool and model.
+const searchFlights = tool(async ({ from, to }) => JSON.stringify([{ flight: 'SK4035', from, to, depart: '07:10' }]), {
+  name: 'search_flights', description: 'Find flights', schema: z.object({ from: z.string(), to: z.string() }) });
+const searchHotels = tool(async ({ city }) => JSON.stringify([{ hotel: 'Bryggen Inn', city, price_eur: 140 }]), {
+  name: 'search_hotels', description: 'Find hotels', schema: z.object({ city: z.string() }) });
+
+const flightAgent = createReactAgent({
+  name: 'flight_agent',
+  llm: new ScriptedChatModel({ script: [
+    { toolCalls: [{ name: 'search_flights', args: { from: 'Oslo', to: 'Bergen' } }] },
+    { text: 'Flight SK4035 leaves Oslo at 07:10.' },
+  ] }),
+  tools: [searchFlights],
+});
+const hotelAgent = createReactAgent({  // no name: its span is LangGraph's default "LangGraph"
+  llm: new ScriptedChatModel({ script: [
+    { toolCalls: [{ name: 'search_hotels', args: { city: 'Bergen' } }] },
+    { text: 'Bryggen Inn has a room for 140 EUR.' },
+  ] }),
+  tools: [searchHotels],
+});
+
+// 5. The supervisor: a model with one transfer_to_<agent> tool per sub-agent; the parent graph
+//    runs the tool call and routes to the named sub-graph, which reports back to the supervisor.
+const AGENTS = { flight_agent: flightAgent, hotel_agent: hotelAgent };
+const handoffTools = Object.keys(AGENTS).map((name) => tool(async () => `Transferred to ${name}`, {
+  name: `transfer_to_${name}`, description: `Hand the conversation to ${name}`, schema: z.object({}) }));
+const supervisorModel = new ScriptedChatModel({ script: [
+  { toolCalls: [{ name: 'transfer_to_flight_agent', args: {} }] },
+  { toolCalls: [{ name: 'transfer_to_hotel_agent', args: {} }] },
+  { text: 'Booked plan: flight SK4035 at 07:10 to Bergen, and Bryggen Inn at 140 EUR a night.' },
+] }).bindTools(handoffTools);
+
+const lastToolCall = (state) => state.messages.at(-1).tool_calls?.[0]?.name;
+let graph = new StateGraph(MessagesAnnotation)
+  .addNode('supervisor', async (state) => ({ messages: [await supervisorModel.invoke(state.messages)] }))
+  .addNode('handoff', new ToolNode(handoffTools))
+  .addEdge(START, 'supervisor')
+  .addConditionalEdges('supervisor', (state) => (lastToolCall(state) ? 'handoff' : END), ['handoff', END])
+  .addConditionalEdges('handoff', (state) => {
+    const call = state.messages.findLast((m) => m.tool_calls?.length)?.tool_calls[0].name;
+    return call.slice('transfer_to_'.length);
+  }, Object.keys(AGENTS));
+for (const [name, agent] of Object.entries(AGENTS)) graph = graph.addNode(name, agent).addEdge(name, 'supervisor');
+const app = graph.compile({ name: 'travel-supervisor' });
+
+// 6. Run it: only a session id is set as context (no agent.name anywhere).
+const sessionId = `sess-${randomUUID().slice(0, 12)}`;
+const question = 'Find me a morning flight from Oslo to Bergen and a hotel there.';
+const result = await context.with(setSession(context.active(), { sessionId }), () => app.invoke(
+  { messages: [new HumanMessage(question)] }, { configurable: { thread_id: sessionId } }));
+const answer = result.messages.at(-1).content;
+
+try {
+  await provider.forceFlush();
+  await provider.shutdown();
+} catch (e) {
+  exportFailures ||= 1;
+  console.error(`error: flushing spans to ${endpoint} failed: ${e?.message ?? e}`);
+}
+
+const runIds = [...seenTraceIds];
+console.log(`user: ${question}\nsupervisor: ${answer}`);
+console.log(`sent ${seenSpans - Math.min(exportFailures, seenSpans)} of ${seenSpans} spans in ${runIds.length} run(s) to ${endpoint}`);
+for (const id of runIds) console.log(`  run ${id}  travel-supervisor (LangGraph.js multi-agent + OpenInference)`);
+if (runIds.length) console.log(`see them with: tracery show --server ${endpoint} ${runIds[0]}`);
+if (opts.json) {
+  console.log(JSON.stringify({ endpoint, spans_exported: seenSpans - exportFailures,
+    runs: runIds.map((id) => ({ run_id: id, name: 'travel-supervisor',
+      expect: { status: 'ok', session_id: sessionId, agents: ['travel-supervisor', 'flight_agent', 'hotel_agent'] } })) }));
+}
+process.exitCode = exportFailures ? 1 : 0;
