@@ -9,14 +9,9 @@
 // Usage: node examples/langgraph/agent.mjs [--endpoint http://127.0.0.1:4318] [--json] [--no-agent-name]
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { LangChainInstrumentation } from '@arizeai/openinference-instrumentation-langchain';
 import { setAttributes, setSession, setTags, setUser } from '@arizeai/openinference-core';
 import { context } from '@opentelemetry/api';
-import * as CallbackManagerModule from '@langchain/core/callbacks/manager';
+import { startTracing } from './tracing.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -33,44 +28,14 @@ if (opts.help) {
 }
 const endpoint = opts.endpoint.replace(/\/+$/, '');
 
-// 1. OpenTelemetry: a tracer provider exporting OTLP/HTTP protobuf to Tracery.
-const exporter = new OTLPTraceExporter({
-  url: `${endpoint}/v1/traces`,
-  headers: opts['api-key'] ? { Authorization: `Bearer ${opts['api-key']}` } : {},
+// 1. OpenTelemetry + OpenInference (tracing.mjs): a tracer provider exporting OTLP/HTTP protobuf to
+//    Tracery, with LangChain.js instrumented through its callback manager module before any chain
+//    runs. The LangChain/LangGraph modules are imported after this, on purpose.
+const tracing = startTracing({
+  endpoint,
+  apiKey: opts['api-key'],
+  resource: { 'service.name': 'weather-agent', 'service.version': '0.3.0', 'deployment.environment.name': 'dev' },
 });
-// Wraps the exporter to learn the trace ids (= Tracery run ids) and to count failed exports, so the
-// example can print its run id and say when the server was unreachable.
-let exportFailures = 0;
-let seenSpans = 0;
-const seenTraceIds = new Set();
-const countingExporter = {
-  export(spans, done) {
-    seenSpans += spans.length;
-    for (const s of spans) seenTraceIds.add(s.spanContext().traceId);
-    exporter.export(spans, (result) => {
-      if (result.code !== 0) {
-        exportFailures += spans.length;
-        console.error(`error: export of ${spans.length} spans to ${endpoint} failed: ${result.error?.message ?? 'unknown'}`);
-      }
-      done(result);
-    });
-  },
-  shutdown: () => exporter.shutdown(),
-  forceFlush: () => exporter.forceFlush(),
-};
-const provider = new NodeTracerProvider({
-  resource: resourceFromAttributes({
-    'service.name': 'weather-agent',
-    'service.version': '0.3.0',
-    'deployment.environment.name': 'dev',
-  }),
-  spanProcessors: [new BatchSpanProcessor(countingExporter, { scheduledDelayMillis: 200 })],
-});
-provider.register();
-
-// 2. OpenInference: LangChain.js must be instrumented through its callback manager module, before
-//    any chain runs. The LangChain/LangGraph modules are imported after this, on purpose.
-new LangChainInstrumentation({ tracerProvider: provider }).manuallyInstrument(CallbackManagerModule);
 
 const { BaseChatModel } = await import('@langchain/core/language_models/chat_models');
 const { AIMessage, HumanMessage, SystemMessage } = await import('@langchain/core/messages');
@@ -79,7 +44,7 @@ const { StateGraph, MessagesAnnotation, START, END } = await import('@langchain/
 const { ToolNode } = await import('@langchain/langgraph/prebuilt');
 const { z } = await import('zod');
 
-// 3. A scripted chat model: each call returns the next scripted AIMessage (text or tool calls)
+// 2. A scripted chat model: each call returns the next scripted AIMessage (text or tool calls)
 //    with usage metadata computed from the prompt (~4 characters per token), like a provider.
 const countTokens = (messages) => messages.reduce((n, m) => {
   const text = typeof m.content === 'string' ? m.content : JSON.stringify(m.content);
@@ -128,7 +93,7 @@ class ScriptedChatModel extends BaseChatModel {
   }
 }
 
-// 4. Tools and the graph.
+// 3. Tools and the graph.
 const WEATHER = { oslo: { temp_c: 4, conditions: 'light rain', wind_kph: 18 } };
 const getWeather = tool(async ({ city }) => JSON.stringify(WEATHER[city.toLowerCase()] ?? { error: 'unknown city' }), {
   name: 'get_weather', description: 'Current weather for a city', schema: z.object({ city: z.string() }) });
@@ -156,7 +121,7 @@ const graph = new StateGraph(MessagesAnnotation)
   .addEdge('tools', 'agent')
   .compile({ name: 'weather-agent' });
 
-// 5. Run it. OpenInference context attributes go on every span the instrumentation creates inside
+// 4. Run it. OpenInference context attributes go on every span the instrumentation creates inside
 //    this context: session.id, user.id and tag.tags (the run's session, user and tags in Tracery),
 //    and agent.name, the OpenInference attribute naming the agent. It is optional: without it
 //    (--no-agent-name) Tracery recognises the graph from LangGraph's span metadata and names the
@@ -172,22 +137,15 @@ const result = await context.with(ctx, () => graph.invoke(
   { configurable: { thread_id: sessionId } }));
 const answer = result.messages.at(-1).content;
 
-try {
-  await provider.forceFlush();
-  await provider.shutdown();
-} catch (e) {  // already counted and reported by countingExporter
-  exportFailures ||= 1;
-  console.error(`error: flushing spans to ${endpoint} failed: ${e?.message ?? e}`);
-}
-
-const runIds = [...seenTraceIds];
+const sent = await tracing.finish();
+const runIds = sent.runIds;
 console.log(`user: What is the weather in Oslo, and do I need an umbrella tomorrow?\nagent: ${answer}`);
-console.log(`sent ${seenSpans - Math.min(exportFailures, seenSpans)} of ${seenSpans} spans in ${runIds.length} run(s) to ${endpoint}`);
+console.log(`sent ${sent.exported} of ${sent.spans} spans in ${runIds.length} run(s) to ${endpoint}`);
 for (const id of runIds) console.log(`  run ${id}  weather-agent (LangGraph.js + OpenInference)`);
 if (runIds.length) console.log(`see them with: tracery runs --server ${endpoint}   |   tracery show --server ${endpoint} ${runIds[0]}`);
 if (opts.json) {
-  console.log(JSON.stringify({ endpoint, spans_exported: seenSpans - exportFailures,
+  console.log(JSON.stringify({ endpoint, spans_exported: sent.exported,
     runs: runIds.map((id) => ({ run_id: id, name: 'weather-agent',
       expect: { status: 'ok', session_id: sessionId, user_id: 'user-55', agent: graph.name } })) }));
 }
-process.exitCode = exportFailures ? 1 : 0;
+process.exitCode = sent.failures ? 1 : 0;

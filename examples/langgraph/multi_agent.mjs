@@ -17,14 +17,9 @@
 // Usage: node examples/langgraph/multi_agent.mjs [--endpoint http://127.0.0.1:4318] [--json]
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { LangChainInstrumentation } from '@arizeai/openinference-instrumentation-langchain';
 import { setSession } from '@arizeai/openinference-core';
 import { context } from '@opentelemetry/api';
-import * as CallbackManagerModule from '@langchain/core/callbacks/manager';
+import { startTracing } from './tracing.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -40,38 +35,12 @@ if (opts.help) {
 }
 const endpoint = opts.endpoint.replace(/\/+$/, '');
 
-// 1. OpenTelemetry, exporting OTLP/HTTP protobuf; the wrapper learns the trace ids and counts
-//    failed exports (see agent.mjs).
-const exporter = new OTLPTraceExporter({
-  url: `${endpoint}/v1/traces`,
-  headers: opts['api-key'] ? { Authorization: `Bearer ${opts['api-key']}` } : {},
+// 1. OpenTelemetry + OpenInference (tracing.mjs), before any LangChain/LangGraph module is loaded.
+const tracing = startTracing({
+  endpoint,
+  apiKey: opts['api-key'],
+  resource: { 'service.name': 'travel-desk', 'deployment.environment.name': 'dev' },
 });
-let exportFailures = 0;
-let seenSpans = 0;
-const seenTraceIds = new Set();
-const countingExporter = {
-  export(spans, done) {
-    seenSpans += spans.length;
-    for (const s of spans) seenTraceIds.add(s.spanContext().traceId);
-    exporter.export(spans, (result) => {
-      if (result.code !== 0) {
-        exportFailures += spans.length;
-        console.error(`error: export of ${spans.length} spans to ${endpoint} failed: ${result.error?.message ?? 'unknown'}`);
-      }
-      done(result);
-    });
-  },
-  shutdown: () => exporter.shutdown(),
-  forceFlush: () => exporter.forceFlush(),
-};
-const provider = new NodeTracerProvider({
-  resource: resourceFromAttributes({ 'service.name': 'travel-desk', 'deployment.environment.name': 'dev' }),
-  spanProcessors: [new BatchSpanProcessor(countingExporter, { scheduledDelayMillis: 200 })],
-});
-provider.register();
-
-// 2. OpenInference, before any LangChain/LangGraph module is loaded.
-new LangChainInstrumentation({ tracerProvider: provider }).manuallyInstrument(CallbackManagerModule);
 
 const { BaseChatModel } = await import('@langchain/core/language_models/chat_models');
 const { AIMessage, HumanMessage } = await import('@langchain/core/messages');
@@ -80,7 +49,7 @@ const { StateGraph, MessagesAnnotation, START, END } = await import('@langchain/
 const { ToolNode, createReactAgent } = await import('@langchain/langgraph/prebuilt');
 const { z } = await import('zod');
 
-// 3. A scripted chat model (same as agent.mjs): each call returns the next scripted turn.
+// 2. A scripted chat model (same as agent.mjs): each call returns the next scripted turn.
 const countTokens = (messages) => messages.reduce((n, m) => {
   const text = typeof m.content === 'string' ? m.content : JSON.stringify(m.content);
   return n + 4 + Math.ceil(text.length / 4) + Math.ceil(JSON.stringify(m.tool_calls ?? []).length / 4);
@@ -127,7 +96,7 @@ class ScriptedChatModel extends BaseChatModel {
   }
 }
 
-// 4. Two sub-agents, each a createReactAgent sub-graph with its own tool and model.
+// 3. Two sub-agents, each a createReactAgent sub-graph with its own tool and model.
 const searchFlights = tool(async ({ from, to }) => JSON.stringify([{ flight: 'SK4035', from, to, depart: '07:10' }]), {
   name: 'search_flights', description: 'Find flights', schema: z.object({ from: z.string(), to: z.string() }) });
 const searchHotels = tool(async ({ city }) => JSON.stringify([{ hotel: 'Bryggen Inn', city, price_eur: 140 }]), {
@@ -149,7 +118,7 @@ const hotelAgent = createReactAgent({  // no name: its span is LangGraph's defau
   tools: [searchHotels],
 });
 
-// 5. The supervisor: a model with one transfer_to_<agent> tool per sub-agent; the parent graph
+// 4. The supervisor: a model with one transfer_to_<agent> tool per sub-agent; the parent graph
 //    runs the tool call and routes to the named sub-graph, which reports back to the supervisor.
 const AGENTS = { flight_agent: flightAgent, hotel_agent: hotelAgent };
 const handoffTools = Object.keys(AGENTS).map((name) => tool(async () => `Transferred to ${name}`, {
@@ -173,29 +142,22 @@ let graph = new StateGraph(MessagesAnnotation)
 for (const [name, agent] of Object.entries(AGENTS)) graph = graph.addNode(name, agent).addEdge(name, 'supervisor');
 const app = graph.compile({ name: 'travel-supervisor' });
 
-// 6. Run it: only a session id is set as context (no agent.name anywhere).
+// 5. Run it: only a session id is set as context (no agent.name anywhere).
 const sessionId = `sess-${randomUUID().slice(0, 12)}`;
 const question = 'Find me a morning flight from Oslo to Bergen and a hotel there.';
 const result = await context.with(setSession(context.active(), { sessionId }), () => app.invoke(
   { messages: [new HumanMessage(question)] }, { configurable: { thread_id: sessionId } }));
 const answer = result.messages.at(-1).content;
 
-try {
-  await provider.forceFlush();
-  await provider.shutdown();
-} catch (e) {
-  exportFailures ||= 1;
-  console.error(`error: flushing spans to ${endpoint} failed: ${e?.message ?? e}`);
-}
-
-const runIds = [...seenTraceIds];
+const sent = await tracing.finish();
+const runIds = sent.runIds;
 console.log(`user: ${question}\nsupervisor: ${answer}`);
-console.log(`sent ${seenSpans - Math.min(exportFailures, seenSpans)} of ${seenSpans} spans in ${runIds.length} run(s) to ${endpoint}`);
+console.log(`sent ${sent.exported} of ${sent.spans} spans in ${runIds.length} run(s) to ${endpoint}`);
 for (const id of runIds) console.log(`  run ${id}  travel-supervisor (LangGraph.js multi-agent + OpenInference)`);
 if (runIds.length) console.log(`see them with: tracery show --server ${endpoint} ${runIds[0]}`);
 if (opts.json) {
-  console.log(JSON.stringify({ endpoint, spans_exported: seenSpans - exportFailures,
+  console.log(JSON.stringify({ endpoint, spans_exported: sent.exported,
     runs: runIds.map((id) => ({ run_id: id, name: 'travel-supervisor',
       expect: { status: 'ok', session_id: sessionId, agents: ['travel-supervisor', 'flight_agent', 'hotel_agent'] } })) }));
 }
-process.exitCode = exportFailures ? 1 : 0;
+process.exitCode = sent.failures ? 1 : 0;
