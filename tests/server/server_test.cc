@@ -369,8 +369,7 @@ TEST_F(ServerTest, ApiRoutesUseQueryServiceAndMapErrors) {
 TEST_F(ServerTest, ApiResponsesAreGzipOrIdentityNeverBrotli) {
   StartServer();
   for (int i = 0; i < 12; ++i) {
-    char trace[33];
-    std::snprintf(trace, sizeof trace, "0af7651916cd43dd8448eb211c8031%02d", i);
+    const std::string trace = "0af7651916cd43dd8448eb211c8031" + std::string(i < 10 ? "0" : "") + std::to_string(i);
     ASSERT_EQ(PostProto("/v1/traces", TraceRequestProto(1, 0, "planner", trace))->status, 200);
   }
   const std::string path = "/api/runs";
