@@ -37,61 +37,13 @@ const tracing = startTracing({
   resource: { 'service.name': 'weather-agent', 'service.version': '0.3.0', 'deployment.environment.name': 'dev' },
 });
 
-const { BaseChatModel } = await import('@langchain/core/language_models/chat_models');
-const { AIMessage, HumanMessage, SystemMessage } = await import('@langchain/core/messages');
+// 2. A scripted chat model (scripted_model.mjs) stands in for a provider.
+const { ScriptedChatModel } = await import('./scripted_model.mjs');
+const { HumanMessage, SystemMessage } = await import('@langchain/core/messages');
 const { tool } = await import('@langchain/core/tools');
 const { StateGraph, MessagesAnnotation, START, END } = await import('@langchain/langgraph');
 const { ToolNode } = await import('@langchain/langgraph/prebuilt');
 const { z } = await import('zod');
-
-// 2. A scripted chat model: each call returns the next scripted AIMessage (text or tool calls)
-//    with usage metadata computed from the prompt (~4 characters per token), like a provider.
-const countTokens = (messages) => messages.reduce((n, m) => {
-  const text = typeof m.content === 'string' ? m.content : JSON.stringify(m.content);
-  return n + 4 + Math.ceil(text.length / 4) + Math.ceil(JSON.stringify(m.tool_calls ?? []).length / 4);
-}, 0);
-
-class ScriptedChatModel extends BaseChatModel {
-  constructor({ script, model = 'gpt-4o-mini', latencyMs = 20 }) {
-    super({});
-    this.script = script;
-    this.model = model;
-    this.latencyMs = latencyMs;
-    this.calls = 0;
-  }
-
-  _llmType() { return 'scripted'; }
-
-  // What the instrumentation records as llm.model_name and llm.invocation_parameters.
-  invocationParams(options) {
-    return { model: this.model, tools: (options?.tools ?? []).map((t) => t.name) };
-  }
-
-  bindTools(tools) { return this.withConfig({ tools }); }
-
-  async _generate(messages) {
-    if (this.calls >= this.script.length) {
-      throw new Error(`scripted model: script has ${this.script.length} turns, call ${this.calls + 1} asked for another`);
-    }
-    const turn = this.script[this.calls++];
-    await new Promise((r) => setTimeout(r, this.latencyMs));
-    const toolCalls = (turn.toolCalls ?? []).map((c, i) => ({
-      id: `call_${this.calls}_${i}`, name: c.name, args: c.args, type: 'tool_call' }));
-    const input = countTokens(messages);
-    const output = Math.ceil((turn.text ?? '').length / 4) + Math.ceil(JSON.stringify(toolCalls).length / 4);
-    const finishReason = toolCalls.length ? 'tool_calls' : 'stop';
-    const message = new AIMessage({
-      content: turn.text ?? '',
-      tool_calls: toolCalls,
-      usage_metadata: { input_tokens: input, output_tokens: output, total_tokens: input + output },
-      response_metadata: { model_name: `${this.model}-2024-07-18`, finish_reason: finishReason },
-    });
-    return {
-      generations: [{ text: turn.text ?? '', message, generationInfo: { finish_reason: finishReason } }],
-      llmOutput: { tokenUsage: { promptTokens: input, completionTokens: output, totalTokens: input + output } },
-    };
-  }
-}
 
 // 3. Tools and the graph.
 const WEATHER = { oslo: { temp_c: 4, conditions: 'light rain', wind_kph: 18 } };
@@ -103,7 +55,7 @@ const getForecast = tool(async ({ city, days }) => JSON.stringify({ city, days,
   schema: z.object({ city: z.string(), days: z.number().int() }) });
 const tools = [getWeather, getForecast];
 
-const model = new ScriptedChatModel({ script: [
+const model = new ScriptedChatModel({ responseModel: 'gpt-4o-mini-2024-07-18', script: [
   { toolCalls: [{ name: 'get_weather', args: { city: 'Oslo' } }, { name: 'get_forecast', args: { city: 'Oslo', days: 1 } }] },
   { text: 'It is 4 °C with light rain in Oslo right now, and tomorrow brings about 7 mm of rain: bring an umbrella.' },
 ] }).bindTools(tools);

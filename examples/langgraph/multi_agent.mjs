@@ -42,59 +42,13 @@ const tracing = startTracing({
   resource: { 'service.name': 'travel-desk', 'deployment.environment.name': 'dev' },
 });
 
-const { BaseChatModel } = await import('@langchain/core/language_models/chat_models');
-const { AIMessage, HumanMessage } = await import('@langchain/core/messages');
+// 2. A scripted chat model (scripted_model.mjs) stands in for a provider.
+const { ScriptedChatModel } = await import('./scripted_model.mjs');
+const { HumanMessage } = await import('@langchain/core/messages');
 const { tool } = await import('@langchain/core/tools');
 const { StateGraph, MessagesAnnotation, START, END } = await import('@langchain/langgraph');
 const { ToolNode, createReactAgent } = await import('@langchain/langgraph/prebuilt');
 const { z } = await import('zod');
-
-// 2. A scripted chat model (same as agent.mjs): each call returns the next scripted turn.
-const countTokens = (messages) => messages.reduce((n, m) => {
-  const text = typeof m.content === 'string' ? m.content : JSON.stringify(m.content);
-  return n + 4 + Math.ceil(text.length / 4) + Math.ceil(JSON.stringify(m.tool_calls ?? []).length / 4);
-}, 0);
-
-class ScriptedChatModel extends BaseChatModel {
-  constructor({ script, model = 'gpt-4o-mini', latencyMs = 10 }) {
-    super({});
-    this.script = script;
-    this.model = model;
-    this.latencyMs = latencyMs;
-    this.calls = 0;
-  }
-
-  _llmType() { return 'scripted'; }
-
-  invocationParams(options) {
-    return { model: this.model, tools: (options?.tools ?? []).map((t) => t.name) };
-  }
-
-  bindTools(tools) { return this.withConfig({ tools }); }
-
-  async _generate(messages) {
-    if (this.calls >= this.script.length) {
-      throw new Error(`scripted model: script has ${this.script.length} turns, call ${this.calls + 1} asked for another`);
-    }
-    const turn = this.script[this.calls++];
-    await new Promise((r) => setTimeout(r, this.latencyMs));
-    const toolCalls = (turn.toolCalls ?? []).map((c, i) => ({
-      id: `call_${randomUUID().slice(0, 8)}_${i}`, name: c.name, args: c.args, type: 'tool_call' }));
-    const input = countTokens(messages);
-    const output = Math.ceil((turn.text ?? '').length / 4) + Math.ceil(JSON.stringify(toolCalls).length / 4);
-    const finishReason = toolCalls.length ? 'tool_calls' : 'stop';
-    const message = new AIMessage({
-      content: turn.text ?? '',
-      tool_calls: toolCalls,
-      usage_metadata: { input_tokens: input, output_tokens: output, total_tokens: input + output },
-      response_metadata: { model_name: this.model, finish_reason: finishReason },
-    });
-    return {
-      generations: [{ text: turn.text ?? '', message, generationInfo: { finish_reason: finishReason } }],
-      llmOutput: { tokenUsage: { promptTokens: input, completionTokens: output, totalTokens: input + output } },
-    };
-  }
-}
 
 // 3. Two sub-agents, each a createReactAgent sub-graph with its own tool and model.
 const searchFlights = tool(async ({ from, to }) => JSON.stringify([{ flight: 'SK4035', from, to, depart: '07:10' }]), {
